@@ -1,0 +1,1 @@
+"""OpenNRM: cooperation against trafficking in human beings."""

@@ -1,0 +1,153 @@
+"""Signals: the intake of what partners saw, its shares and emergency access."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Header, Query, Response
+
+from opennrm.api.deps import Ctx, CurrentActor, Purpose
+from opennrm.auth.models import Organisation
+from opennrm.db import utcnow
+from opennrm.signals import actions, queries, schemas
+from opennrm.uow import unit_of_work
+
+router = APIRouter(prefix="/api/v1/signals", tags=["signals"])
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such signal, or not visible to the caller."}
+}
+
+
+@router.post(
+    "",
+    response_model=schemas.SignalOut,
+    status_code=201,
+    responses={
+        200: {"description": "A retry with the same Idempotency-Key: the signal stored first."},
+        422: {"description": "Invalid input; nothing was stored."},
+    },
+)
+def create_signal(
+    ctx: Ctx,
+    actor: CurrentActor,
+    body: schemas.SignalIn,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
+) -> schemas.SignalOut:
+    """Record a signal. A client that retries with the same `Idempotency-Key` gets the
+    signal stored the first time (status 200) instead of a duplicate."""
+    with unit_of_work(ctx.db) as session:
+        signal, created = actions.create_signal(
+            session, body, actor=actor, cipher=ctx.cipher, idempotency_key=idempotency_key
+        )
+        if not created:
+            response.status_code = 200
+        return queries.read_signal(
+            session, signal.id, actor=actor, cipher=ctx.cipher, purpose="record the signal"
+        ).out
+
+
+@router.get("", response_model=schemas.SignalPage)
+def list_signals(
+    ctx: Ctx,
+    actor: CurrentActor,
+    kind: Annotated[
+        Literal["all", "mine", "shared"],
+        Query(description="`mine`: of my organisation; `shared`: shared with it; `all`: both"),
+    ] = "all",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> schemas.SignalPage:
+    """The signals the caller may see, newest first, paginated."""
+    with unit_of_work(ctx.db) as session:
+        return queries.list_signals(session, actor=actor, kind=kind, limit=limit, offset=offset)
+
+
+@router.get("/{signal_id}", response_model=schemas.SignalOut, responses=NOT_FOUND)
+def read_signal(
+    ctx: Ctx, actor: CurrentActor, signal_id: str, purpose: Purpose
+) -> schemas.SignalOut:
+    with unit_of_work(ctx.db) as session:
+        return queries.read_signal(
+            session, signal_id, actor=actor, cipher=ctx.cipher, purpose=purpose
+        ).out
+
+
+@router.patch("/{signal_id}", response_model=schemas.SignalOut, responses=NOT_FOUND)
+def update_signal(
+    ctx: Ctx,
+    actor: CurrentActor,
+    signal_id: str,
+    changes: Annotated[
+        dict[str, Any],
+        Body(
+            description="Any of exploitation_types, summary, occurred_on, "
+            "municipality, indicators, consent."
+        ),
+    ],
+) -> schemas.SignalOut:
+    with unit_of_work(ctx.db) as session:
+        actions.update_signal(session, signal_id, changes, actor=actor, cipher=ctx.cipher)
+        return queries.read_signal(
+            session, signal_id, actor=actor, cipher=ctx.cipher, purpose="update the signal"
+        ).out
+
+
+@router.get("/{signal_id}/shares", response_model=list[schemas.ShareOut], responses=NOT_FOUND)
+def list_shares(ctx: Ctx, actor: CurrentActor, signal_id: str) -> list[schemas.ShareOut]:
+    with unit_of_work(ctx.db) as session:
+        return queries.list_shares(session, signal_id, actor=actor)
+
+
+@router.post(
+    "/{signal_id}/shares", response_model=schemas.ShareOut, status_code=201, responses=NOT_FOUND
+)
+def share_signal(
+    ctx: Ctx, actor: CurrentActor, signal_id: str, body: schemas.ShareIn
+) -> schemas.ShareOut:
+    """Share with another organisation on a lawful basis until `expires_on`."""
+    with unit_of_work(ctx.db) as session:
+        share = actions.share_signal(session, signal_id, body, actor=actor)
+        org = session.get(Organisation, share.organisation_id)
+        return queries.share_out(share, org.name if org else "", utcnow())
+
+
+@router.delete(
+    "/{signal_id}/shares/{share_id}", response_model=schemas.ShareOut, responses=NOT_FOUND
+)
+def revoke_share(
+    ctx: Ctx,
+    actor: CurrentActor,
+    signal_id: str,
+    share_id: str,
+    reason: Annotated[str | None, Query(max_length=2000)] = None,
+) -> schemas.ShareOut:
+    """Revoke a share; it stops working on the grantee's very next request."""
+    with unit_of_work(ctx.db) as session:
+        share = actions.revoke_share(session, signal_id, share_id, actor=actor, reason=reason)
+        org = session.get(Organisation, share.organisation_id)
+        return queries.share_out(share, org.name if org else "", utcnow())
+
+
+@router.post(
+    "/{signal_id}/break-glass",
+    response_model=schemas.BreakGlassOut,
+    status_code=201,
+    responses=NOT_FOUND,
+)
+def break_glass(
+    ctx: Ctx, actor: CurrentActor, signal_id: str, body: schemas.BreakGlassIn
+) -> schemas.BreakGlassOut:
+    """Emergency access (a person in danger): justified, time-limited, flagged on the
+    trail and notified to the data protection officers."""
+    with unit_of_work(ctx.db) as session:
+        grant = actions.break_glass(
+            session, signal_id, body, actor=actor, max_hours=ctx.settings.break_glass_max_hours
+        )
+        return schemas.BreakGlassOut(
+            id=grant.id,
+            record_id=grant.record_id,
+            expires_at=grant.expires_at,
+            justification=grant.justification,
+        )

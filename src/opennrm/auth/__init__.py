@@ -1,0 +1,1 @@
+"""Identity: organisations, users, roles, sessions, tokens, MFA."""

@@ -1,0 +1,206 @@
+"""Seeds a synthetic deployment for `opennrm demo`: organisations from the deployment's
+data file, one or more accounts per role and organisation type, and a few hundred
+synthetic signals, some of them shared. Everything goes through the real actions, so
+the demo's audit trail is as real as production's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from random import Random
+
+from sqlalchemy import func, select
+
+from opennrm.auth import actions as auth_actions
+from opennrm.auth.models import Organisation, User
+from opennrm.context import AppContext
+from opennrm.db import utcnow
+from opennrm.demo.finland import Deployment, load_deployment
+from opennrm.demo.synthetic import generate_signals, strip_truth
+from opennrm.signals import actions as signal_actions
+from opennrm.signals.schemas import ShareIn, SignalIn
+from opennrm.uow import unit_of_work
+
+DEMO_PASSWORD = "demo-Ihmiskauppa-2026"  # noqa: S105 - printed by `opennrm demo`; refused in production
+DOMAIN = "demo.example.fi"
+
+STAFF_NAMES = [
+    "Aino Virtanen", "Mikko Korhonen", "Liisa Mäkinen", "Juha Nieminen", "Sari Laine",
+    "Timo Heikkinen", "Anna Koskinen", "Jari Järvinen", "Kirsi Lehtonen", "Pekka Salminen",
+    "Elina Lindqvist", "Mats Holmström", "Hanna Heinonen", "Ville Tuominen", "Minna Rantanen",
+    "Antti Karjalainen", "Outi Lehtinen", "Matti Hämäläinen", "Riikka Saarinen", "Jussi Niemi",
+    "Tiina Laaksonen", "Markku Kinnunen", "Päivi Salonen", "Sami Turunen", "Katja Hiltunen",
+    "Petri Manninen", "Johanna Peltonen", "Tomi Lindholm", "Satu Kettunen", "Harri Ahonen",
+    "Nina Oksanen", "Jukka Hirvonen", "Maria Söderberg", "Kari Vainio", "Laura Berg",
+    "Tuomas Aalto", "Heidi Kallio", "Esa Väisänen", "Sanna Lehto", "Olli Mattila",
+    "Irma Koivisto", "Marko Toivonen", "Veera Jokinen", "Lauri Seppälä", "Emilia Forsström",
+]  # fmt: skip
+
+# Accounts per organisation type: (role list, how many)
+ACCOUNTS: dict[str, list[tuple[list[str], int]]] = {
+    "police": [(["investigator"], 2)],
+    "national_team": [(["supervisor", "investigator"], 1), (["investigator"], 1)],
+    "nbi": [(["investigator"], 1)],
+    "assistance_system": [(["caseworker"], 1), (["supervisor"], 1)],
+    "border_guard": [(["frontline"], 1)],
+    "labour_inspection": [(["frontline"], 1)],
+    "immigration": [(["caseworker"], 1)],
+    "municipality": [(["caseworker"], 1)],
+    "ngo": [(["caseworker"], 1), (["frontline"], 1)],
+    "ministry": [(["coordinator"], 1), (["analyst"], 1)],
+}
+EXTRA_ACCOUNTS = [("helsinki", ["supervisor"]), ("helsinki", ["dpo"]), ("ministry", ["admin"])]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    name: str
+    organisation: str
+    organisation_type: str
+    roles: list[str]
+
+
+def is_seeded(ctx: AppContext) -> bool:
+    with unit_of_work(ctx.db) as session:
+        return bool(session.scalar(select(func.count()).select_from(Organisation)))
+
+
+def seed(
+    ctx: AppContext,
+    *,
+    signals: int = 300,
+    seed_value: int = 2026,
+    progress: Callable[[str], None] | None = None,
+) -> list[DemoAccount]:
+    """Create the demo deployment; returns the accounts (password: DEMO_PASSWORD)."""
+    report = progress or (lambda _msg: None)
+    deployment = load_deployment()
+    org_ids = _seed_organisations(ctx, deployment)
+    report(f"{len(org_ids)} organisations")
+    accounts = _seed_accounts(ctx, deployment, org_ids)
+    report(f"{len(accounts)} accounts")
+    _seed_signals(ctx, deployment, org_ids, signals, seed_value, report)
+    return accounts
+
+
+def _seed_organisations(ctx: AppContext, deployment: Deployment) -> dict[str, str]:
+    ids: dict[str, str] = {}
+    with unit_of_work(ctx.db) as session:
+        for org in deployment.organisations:
+            created = auth_actions.create_organisation(
+                session,
+                name=org.name.fi,
+                type=org.type,
+                region=org.region,
+                contact_email=f"{org.key}@{DOMAIN}",
+            )
+            ids[org.key] = created.id
+    return ids
+
+
+def _seed_accounts(
+    ctx: AppContext, deployment: Deployment, org_ids: dict[str, str]
+) -> list[DemoAccount]:
+    names = iter(STAFF_NAMES * 4)
+    plan: list[tuple[str, list[str], int]] = []
+    for org in deployment.organisations:
+        for roles, count in ACCOUNTS.get(org.type, []):
+            for n in range(1, count + 1):
+                plan.append((org.key, roles, n))
+    for key, roles in EXTRA_ACCOUNTS:
+        if key in org_ids:
+            plan.append((key, roles, 1))
+    # One data protection officer in every organisation that is not police: each has one.
+    for org in deployment.organisations:
+        if org.type in ("ngo", "municipality", "assistance_system"):
+            plan.append((org.key, ["dpo"], 1))
+    accounts = []
+    with unit_of_work(ctx.db) as session:
+        for org_key, roles, n in plan:
+            org = deployment.organisation(org_key)
+            suffix = "" if n == 1 else str(n)
+            email = f"{org_key}.{roles[0]}{suffix}@{DOMAIN}".replace("_", "-")
+            name = next(names)
+            auth_actions.create_user(
+                session,
+                email=email,
+                name=name,
+                organisation_id=org_ids[org_key],
+                roles=roles,
+                password=DEMO_PASSWORD,
+            )
+            accounts.append(DemoAccount(email, name, org.name.fi, org.type, roles))
+    return accounts
+
+
+def _seed_signals(
+    ctx: AppContext,
+    deployment: Deployment,
+    org_ids: dict[str, str],
+    count: int,
+    seed_value: int,
+    report: Callable[[str], None],
+) -> None:
+    rng = Random(seed_value)
+    with unit_of_work(ctx.db) as session:
+        recorders = [
+            u
+            for u in session.scalars(select(User)).all()
+            if set(u.roles) & {"frontline", "caseworker"}
+        ]
+        org_type = {o.id: o.type for o in session.scalars(select(Organisation))}
+    assistance = next(
+        (org_ids[o.key] for o in deployment.organisations if o.type == "assistance_system"), None
+    )
+    payloads = generate_signals(count, seed_value, deployment)
+    today = utcnow().date()
+    for i, payload in enumerate(payloads, start=1):
+        author = rng.choice(recorders)
+        with unit_of_work(ctx.db) as session:
+            actor = auth_actions.actor_for(session, author, via="system")
+            signal, _ = signal_actions.create_signal(
+                session,
+                SignalIn.model_validate(strip_truth(payload)),
+                actor=actor,
+                cipher=ctx.cipher,
+            )
+            police_key = deployment.police_organisation_for_municipality(signal.municipality or "")
+            if (
+                signal.consent_to_police
+                and police_key
+                and police_key in org_ids
+                and org_ids[police_key] != actor.organisation_id
+                and rng.random() < 0.6
+            ):
+                signal_actions.share_signal(
+                    session,
+                    signal.id,
+                    ShareIn(
+                        organisation_id=org_ids[police_key],
+                        basis="consent",
+                        expires_on=today + timedelta(days=rng.randint(30, 300)),
+                        scope="full",
+                    ),
+                    actor=actor,
+                )
+            if (
+                signal.consent_to_assistance_system
+                and assistance
+                and org_type[actor.organisation_id] != "assistance_system"
+                and rng.random() < 0.5
+            ):
+                signal_actions.share_signal(
+                    session,
+                    signal.id,
+                    ShareIn(
+                        organisation_id=assistance,
+                        basis="consent",
+                        expires_on=today + timedelta(days=rng.randint(30, 300)),
+                        scope=rng.choice(["full", "summary"]),
+                    ),
+                    actor=actor,
+                )
+        if i % 50 == 0 or i == count:
+            report(f"{i}/{count} signals")

@@ -1,0 +1,28 @@
+"""The only gate to records: `can()` for one record, `visible()` for lists, in SQL.
+
+Every rule of ARCHITECTURE.md's "Rules for personal data" that concerns access lives
+here; domains describe their records (`RecordFacts`, columns for `visible`) and never
+decide access themselves.
+"""
+
+from opennrm.policy.rules import (
+    AUTHORITY_TYPES,
+    POLICE_TYPES,
+    Action,
+    Actor,
+    Decision,
+    RecordFacts,
+    can,
+    share_problems,
+)
+
+__all__ = [
+    "AUTHORITY_TYPES",
+    "POLICE_TYPES",
+    "Action",
+    "Actor",
+    "Decision",
+    "RecordFacts",
+    "can",
+    "share_problems",
+]

@@ -1,0 +1,191 @@
+"""Pure access rules: plain values in, a decision out. No I/O, no framework.
+
+Read top to bottom, this file is the access policy of OpenNRM. Each predicate is written
+one condition per line so that a reviewer can check it against ARCHITECTURE.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Literal
+
+Scope = Literal["full", "summary"]
+Via = Literal["owner", "creator", "assigned", "share", "break_glass"]
+
+POLICE_TYPES = frozenset({"police", "national_team", "nbi"})
+"""Organisations whose records are police information."""
+
+AUTHORITY_TYPES = POLICE_TYPES | frozenset(
+    {"border_guard", "immigration", "labour_inspection", "prosecution"}
+)
+"""Authorities; police information may reach others only on a non-consent basis."""
+
+CONTENT_ROLES = frozenset({"caseworker", "investigator", "supervisor"})
+"""Roles that read every record of their own organisation and records shared with it."""
+
+RECORDING_ROLES = CONTENT_ROLES | {"frontline"}
+BREAK_GLASS_ROLES = CONTENT_ROLES
+AUDIT_ROLES = frozenset({"dpo", "supervisor"})
+ADMIN_ROLES = frozenset({"admin"})
+
+MAX_SHARE_DAYS = 366
+
+
+class Action(StrEnum):
+    SIGNAL_CREATE = "signal.create"
+    SIGNAL_LIST = "signal.list"
+    SIGNAL_READ = "signal.read"
+    SIGNAL_UPDATE = "signal.update"
+    SIGNAL_SHARE = "signal.share"
+    SIGNAL_REVOKE_SHARE = "signal.revoke_share"
+    SIGNAL_BREAK_GLASS = "signal.break_glass"
+    AUDIT_READ = "audit.read"
+    USER_MANAGE = "user.manage"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, loaded afresh from the database on every request."""
+
+    user_id: str
+    organisation_id: str
+    organisation_type: str
+    roles: frozenset[str]
+    email: str = ""
+    via: Literal["session", "token", "cli", "system"] = "session"
+
+    def has_any(self, roles: frozenset[str] | set[str]) -> bool:
+        return bool(self.roles & roles)
+
+
+@dataclass(frozen=True)
+class RecordFacts:
+    """What the policy needs to know about one record and the caller's grants on it."""
+
+    record_type: str
+    owner_org_id: str
+    owner_org_type: str
+    created_by: str
+    assigned: bool = False
+    share_scope: Scope | None = None
+    break_glass: bool = False
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    scope: Scope | None = None
+    via: Via | None = None
+    # When refused: may the caller learn that the record exists? If not, answer 404.
+    reveal: bool = False
+    reason: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+DENY_HIDDEN = Decision(False, reason="not visible")
+
+
+def _read_grant(actor: Actor, facts: RecordFacts) -> Decision:
+    """How, if at all, the actor may read the record's content."""
+    own_org = actor.organisation_id == facts.owner_org_id
+    if own_org and actor.has_any(CONTENT_ROLES):
+        return Decision(True, scope="full", via="owner")
+    if own_org and "frontline" in actor.roles and facts.created_by == actor.user_id:
+        return Decision(True, scope="full", via="creator")
+    if facts.assigned:
+        return Decision(True, scope="full", via="assigned")
+    if facts.share_scope is not None and actor.has_any(CONTENT_ROLES):
+        return Decision(True, scope=facts.share_scope, via="share")
+    if facts.break_glass and actor.has_any(BREAK_GLASS_ROLES):
+        return Decision(True, scope="full", via="break_glass")
+    return DENY_HIDDEN
+
+
+def can(actor: Actor, action: Action, facts: RecordFacts | None = None) -> Decision:
+    """Decide one action. `facts` is required for actions on an existing record."""
+    if action is Action.SIGNAL_CREATE:
+        return _allow_if(actor.has_any(RECORDING_ROLES), "role may not record signals")
+    if action is Action.SIGNAL_LIST:
+        # Everyone may ask; the list is filtered by `visible()` and may well be empty.
+        return Decision(True)
+    if action is Action.USER_MANAGE:
+        return _allow_if(actor.has_any(ADMIN_ROLES), "only administrators manage users")
+    if facts is None:
+        raise ValueError(f"{action} needs the record's facts")
+
+    read = _read_grant(actor, facts)
+    own_org = actor.organisation_id == facts.owner_org_id
+
+    if action is Action.SIGNAL_READ:
+        return read
+    if action is Action.AUDIT_READ:
+        if own_org and actor.has_any(AUDIT_ROLES):
+            return Decision(True, via="owner")
+        return _refuse_visible(read, "only the owning organisation's DPO or supervisor")
+    if action in (Action.SIGNAL_UPDATE, Action.SIGNAL_SHARE, Action.SIGNAL_REVOKE_SHARE):
+        if read.via in ("owner", "creator"):
+            return read
+        return _refuse_visible(read, "only the owning organisation changes or shares a record")
+    if action is Action.SIGNAL_BREAK_GLASS:
+        return _break_glass(actor, facts, read)
+    raise ValueError(f"unknown action {action}")
+
+
+def _break_glass(actor: Actor, facts: RecordFacts, read: Decision) -> Decision:
+    if read.allowed and read.via != "break_glass":
+        return Decision(False, reveal=True, reason="you can already read this record")
+    if not actor.has_any(BREAK_GLASS_ROLES):
+        return DENY_HIDDEN
+    if facts.owner_org_type in POLICE_TYPES and actor.organisation_type not in POLICE_TYPES:
+        # Police information never reaches a partner outside the police by emergency access.
+        return DENY_HIDDEN
+    return Decision(True, scope="full", via="break_glass")
+
+
+def _allow_if(condition: bool, reason: str) -> Decision:
+    return Decision(True) if condition else Decision(False, reveal=True, reason=reason)
+
+
+def _refuse_visible(read: Decision, reason: str) -> Decision:
+    """Refuse; say 403 only if the caller may know the record exists, else 404."""
+    return Decision(False, reveal=read.allowed, reason=reason)
+
+
+def share_problems(
+    *,
+    owner_org_type: str,
+    owner_org_id: str,
+    grantee_org_type: str,
+    grantee_org_id: str,
+    basis: str,
+    expires_on: date,
+    today: date,
+    consent_to_police: bool,
+    consent_to_assistance_system: bool,
+) -> list[str]:
+    """Why a proposed share is unlawful under the rules; an empty list means it may go."""
+    problems: list[str] = []
+    if grantee_org_id == owner_org_id:
+        problems.append("a record cannot be shared with its own organisation")
+    if expires_on <= today:
+        problems.append("expires_on must be a future date")
+    if expires_on > today + timedelta(days=MAX_SHARE_DAYS):
+        problems.append(f"a share may last at most {MAX_SHARE_DAYS} days; renew it later")
+    if basis == "consent":
+        if grantee_org_type in POLICE_TYPES and not consent_to_police:
+            problems.append("the person has not consented to sharing with the police")
+        if grantee_org_type == "assistance_system" and not consent_to_assistance_system:
+            problems.append("the person has not consented to referral to the assistance system")
+    owner_is_police = owner_org_type in POLICE_TYPES
+    grantee_outside_authorities = grantee_org_type not in AUTHORITY_TYPES
+    if owner_is_police and grantee_outside_authorities and basis == "consent":
+        problems.append(
+            "police information goes outside the authorities only on a statutory duty, "
+            "a court order or a vital interest"
+        )
+    return problems

@@ -1,0 +1,73 @@
+"""Settings: the only module that reads the environment.
+
+Secrets that are not given are generated once into the data directory so that a first
+`opennrm demo` needs no configuration, and the same keys survive a restart (otherwise
+encrypted fields and sessions would become unreadable).
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    PRODUCTION = "production"
+    DEVELOPMENT = "development"
+    DEMO = "demo"
+
+
+class Settings(BaseSettings):
+    """Every setting OpenNRM reads; documented in docs/configuration.md (a test checks)."""
+
+    model_config = SettingsConfigDict(env_prefix="OPENNRM_", extra="ignore")
+
+    database_url: str = "sqlite:///./opennrm.db"
+    secret_key: str | None = None
+    data_key: str | None = None
+    env: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Path("./data")
+    session_idle_minutes: int = Field(default=30, ge=1)
+    session_absolute_hours: int = Field(default=10, ge=1)
+    token_default_days: int = Field(default=30, ge=1, le=366)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_minutes: int = Field(default=15, ge=1)
+    break_glass_max_hours: int = Field(default=24, ge=1)
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    default_locale: str = "fi"
+
+    @property
+    def is_production(self) -> bool:
+        return self.env is Environment.PRODUCTION
+
+    @property
+    def mfa_required(self) -> bool:
+        return self.is_production
+
+    def resolved_secret_key(self) -> str:
+        return self.secret_key or _generated_secret(self.data_dir, "secret.key")
+
+    def resolved_data_key(self) -> str:
+        return self.data_key or _generated_secret(self.data_dir, "data.key")
+
+
+def _generated_secret(data_dir: Path, name: str) -> str:
+    """Read a generated secret, creating it (mode 0600) on first use."""
+    path = data_dir / name
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(value, encoding="ascii")
+    return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Signals: intake of what partners saw, consent and shares."""

@@ -1,0 +1,373 @@
+"""Writes on signals. Each takes the caller's session (one transaction) and a keyword-only
+`actor`, asks the policy, and writes its audit entry in the same transaction."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from opennrm import audit
+from opennrm.audit.trail import AuditEntry
+from opennrm.auth.models import Organisation, User
+from opennrm.crypto import FieldCipher
+from opennrm.db import utcnow
+from opennrm.errors import Forbidden, Invalid, NotFound
+from opennrm.notifications.models import Notification
+from opennrm.policy import Action, Actor, can, share_problems
+from opennrm.policy.access import check, not_found
+from opennrm.policy.models import BreakGlass, Share
+from opennrm.signals.models import (
+    Signal,
+    SignalAddress,
+    SignalIdentifier,
+    SignalOrganisation,
+    SignalPerson,
+)
+from opennrm.signals.queries import RECORD_TYPE, load_signal_row
+from opennrm.signals.schemas import BreakGlassIn, ShareIn, SignalIn
+
+SIGNAL_FIELDS = (
+    "exploitation_types",
+    "summary",
+    "occurred_on",
+    "municipality",
+    "persons",
+    "organisations",
+    "addresses",
+    "indicators",
+    "consent",
+)
+
+
+def summary_context(signal_id: str) -> str:
+    return f"signals:{signal_id}:summary"
+
+
+def identifiers_context(person_id: str) -> str:
+    return f"signal_persons:{person_id}:identifiers"
+
+
+def _entry(
+    actor: Actor,
+    action: str,
+    record_id: str,
+    fields: list[str] | tuple[str, ...] = (),
+    purpose: str | None = None,
+    **detail: object,
+) -> AuditEntry:
+    return AuditEntry(
+        action=action,
+        actor_user_id=actor.user_id,
+        actor_org_id=actor.organisation_id,
+        record_type=RECORD_TYPE,
+        record_id=record_id,
+        fields=list(fields),
+        purpose=purpose,
+        detail=dict(detail),
+    )
+
+
+def create_signal(
+    session: Session,
+    data: SignalIn,
+    *,
+    actor: Actor,
+    cipher: FieldCipher,
+    idempotency_key: str | None = None,
+) -> tuple[Signal, bool]:
+    """Store a new signal. Returns (signal, created); a retried key returns the original."""
+    decision = can(actor, Action.SIGNAL_CREATE)
+    if not decision:
+        raise Forbidden("Your role may not record signals.")
+    if idempotency_key is not None:
+        existing = session.scalar(
+            select(Signal).where(
+                Signal.created_by == actor.user_id, Signal.idempotency_key == idempotency_key
+            )
+        )
+        if existing is not None:
+            return existing, False
+    now = utcnow()
+    signal = Signal(
+        organisation_id=actor.organisation_id,
+        created_by=actor.user_id,
+        created_at=now,
+        updated_at=now,
+        exploitation_types=data.exploitation_types,
+        summary_enc=b"",
+        occurred_on=data.occurred_on,
+        municipality=data.municipality,
+        indicators=data.indicators,
+        consent_to_assistance_system=data.consent.to_assistance_system,
+        consent_to_police=data.consent.to_police,
+        idempotency_key=idempotency_key,
+    )
+    session.add(signal)
+    session.flush()
+    signal.summary_enc = cipher.encrypt(data.summary, summary_context(signal.id))
+    _store_parts(session, signal, data, cipher)
+    audit.record(
+        session, _entry(actor, "signal.create", signal.id, SIGNAL_FIELDS, persons=len(data.persons))
+    )
+    return signal, True
+
+
+def _store_parts(session: Session, signal: Signal, data: SignalIn, cipher: FieldCipher) -> None:
+    for pos, p in enumerate(data.persons):
+        person = SignalPerson(
+            signal_id=signal.id,
+            position=pos,
+            role=p.role,
+            names=p.names,
+            birth_date=p.birth_date,
+            gender=p.gender,
+            nationality=p.nationality,
+            phones=p.phones,
+            emails=p.emails,
+        )
+        session.add(person)
+        session.flush()
+        if p.identifiers:
+            person.identifiers_enc = cipher.encrypt(
+                json.dumps(p.identifiers), identifiers_context(person.id)
+            )
+        for kind, values in (
+            ("phone", p.phones),
+            ("email", p.emails),
+            ("identifier", p.identifiers),
+        ):
+            for value in values:
+                session.add(
+                    SignalIdentifier(
+                        signal_id=signal.id, kind=kind, blind_index=cipher.blind_index(kind, value)
+                    )
+                )
+    for pos, o in enumerate(data.organisations):
+        session.add(
+            SignalOrganisation(
+                signal_id=signal.id, position=pos, name=o.name, business_id=o.business_id
+            )
+        )
+        if o.business_id:
+            session.add(
+                SignalIdentifier(
+                    signal_id=signal.id,
+                    kind="business_id",
+                    blind_index=cipher.blind_index("business_id", o.business_id),
+                )
+            )
+    for pos, text in enumerate(data.addresses):
+        session.add(SignalAddress(signal_id=signal.id, position=pos, text=text))
+
+
+def _owned_for(
+    session: Session, actor: Actor, signal_id: str, action: Action, now: datetime
+) -> tuple[Signal, Organisation]:
+    row = load_signal_row(session, signal_id)
+    if row is None:
+        raise not_found(actor, action, RECORD_TYPE, signal_id)
+    signal, owner = row
+    check(
+        session,
+        actor,
+        action,
+        record_type=RECORD_TYPE,
+        record_id=signal.id,
+        owner_org_id=owner.id,
+        owner_org_type=owner.type,
+        created_by=signal.created_by,
+        now=now,
+    )
+    return signal, owner
+
+
+def share_signal(session: Session, signal_id: str, data: ShareIn, *, actor: Actor) -> Share:
+    now = utcnow()
+    signal, owner = _owned_for(session, actor, signal_id, Action.SIGNAL_SHARE, now)
+    grantee = session.get(Organisation, data.organisation_id)
+    if grantee is None:
+        raise Invalid("There is no organisation with that id.")
+    problems = share_problems(
+        owner_org_type=owner.type,
+        owner_org_id=owner.id,
+        grantee_org_type=grantee.type,
+        grantee_org_id=grantee.id,
+        basis=data.basis,
+        expires_on=data.expires_on,
+        today=now.date(),
+        consent_to_police=signal.consent_to_police,
+        consent_to_assistance_system=signal.consent_to_assistance_system,
+    )
+    if problems:
+        raise Invalid("This share cannot be made: " + "; ".join(problems) + ".")
+    share = Share(
+        record_type=RECORD_TYPE,
+        record_id=signal.id,
+        organisation_id=grantee.id,
+        basis=data.basis,
+        scope=data.scope,
+        expires_on=data.expires_on,
+        note=data.note,
+        created_by=actor.user_id,
+        created_at=now,
+    )
+    session.add(share)
+    session.flush()
+    audit.record(
+        session,
+        _entry(
+            actor,
+            "signal.share",
+            signal.id,
+            SIGNAL_FIELDS
+            if data.scope == "full"
+            else ("exploitation_types", "summary", "occurred_on", "municipality", "indicators"),
+            share_id=share.id,
+            grantee=grantee.id,
+            basis=data.basis,
+            scope=data.scope,
+            expires_on=data.expires_on.isoformat(),
+        ),
+    )
+    return share
+
+
+def revoke_share(
+    session: Session, signal_id: str, share_id: str, *, actor: Actor, reason: str | None
+) -> Share:
+    now = utcnow()
+    signal, _owner = _owned_for(session, actor, signal_id, Action.SIGNAL_REVOKE_SHARE, now)
+    share = session.get(Share, share_id)
+    if share is None or share.record_type != RECORD_TYPE or share.record_id != signal.id:
+        raise NotFound("No such share.")
+    if share.revoked_at is not None:
+        return share
+    share.revoked_at = now
+    share.revoked_by = actor.user_id
+    share.revoke_reason = reason
+    audit.record(
+        session,
+        _entry(
+            actor,
+            "signal.revoke_share",
+            signal.id,
+            share_id=share.id,
+            grantee=share.organisation_id,
+        ),
+    )
+    return share
+
+
+def update_signal(
+    session: Session,
+    signal_id: str,
+    changes: dict[str, object],
+    *,
+    actor: Actor,
+    cipher: FieldCipher,
+) -> Signal:
+    """Change the summary, codes, place, date or consent of a signal of one's own."""
+    now = utcnow()
+    signal, _owner = _owned_for(session, actor, signal_id, Action.SIGNAL_UPDATE, now)
+    allowed = {
+        "exploitation_types",
+        "summary",
+        "occurred_on",
+        "municipality",
+        "indicators",
+        "consent",
+    }
+    unknown = set(changes) - allowed
+    if unknown:
+        raise Invalid(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+    current = {
+        "exploitation_types": signal.exploitation_types,
+        "summary": cipher.decrypt(signal.summary_enc, summary_context(signal.id)),
+        "occurred_on": signal.occurred_on,
+        "municipality": signal.municipality,
+        "indicators": signal.indicators,
+        "consent": {
+            "to_assistance_system": signal.consent_to_assistance_system,
+            "to_police": signal.consent_to_police,
+        },
+    }
+    merged = SignalIn.model_validate({**current, **changes})
+    signal.exploitation_types = merged.exploitation_types
+    signal.summary_enc = cipher.encrypt(merged.summary, summary_context(signal.id))
+    signal.occurred_on = merged.occurred_on
+    signal.municipality = merged.municipality
+    signal.indicators = merged.indicators
+    signal.consent_to_assistance_system = merged.consent.to_assistance_system
+    signal.consent_to_police = merged.consent.to_police
+    signal.updated_at = now
+    audit.record(session, _entry(actor, "signal.update", signal.id, sorted(changes)))
+    return signal
+
+
+def break_glass(
+    session: Session, signal_id: str, data: BreakGlassIn, *, actor: Actor, max_hours: int
+) -> BreakGlass:
+    """Emergency access: justified, time-limited, flagged and notified to the DPO(s)."""
+    now = utcnow()
+    row = load_signal_row(session, signal_id)
+    if row is None:
+        raise not_found(actor, Action.SIGNAL_BREAK_GLASS, RECORD_TYPE, signal_id)
+    signal, owner = row
+    check(
+        session,
+        actor,
+        Action.SIGNAL_BREAK_GLASS,
+        record_type=RECORD_TYPE,
+        record_id=signal.id,
+        owner_org_id=owner.id,
+        owner_org_type=owner.type,
+        created_by=signal.created_by,
+        now=now,
+        purpose=data.justification,
+    )
+    hours = min(data.hours, max_hours)
+    grant = BreakGlass(
+        record_type=RECORD_TYPE,
+        record_id=signal.id,
+        user_id=actor.user_id,
+        organisation_id=actor.organisation_id,
+        justification=data.justification.strip(),
+        created_at=now,
+        expires_at=now + timedelta(hours=hours),
+    )
+    session.add(grant)
+    session.flush()
+    dpo_ids = session.scalars(
+        select(User.id)
+        .where(
+            User.is_active.is_(True), User.organisation_id.in_({actor.organisation_id, owner.id})
+        )
+        .where(User.role_rows.any(role="dpo"))
+    ).all()
+    for dpo_id in dpo_ids:
+        session.add(
+            Notification(
+                user_id=dpo_id,
+                kind="break_glass",
+                record_type=RECORD_TYPE,
+                record_id=signal.id,
+                message=f"Emergency access to a signal for {hours} h by {actor.email}.",
+            )
+        )
+    audit.record(
+        session,
+        _entry(
+            actor,
+            "signal.break_glass",
+            signal.id,
+            purpose=grant.justification,
+            grant_id=grant.id,
+            hours=hours,
+            owner=owner.id,
+            dpos_notified=len(dpo_ids),
+        ),
+    )
+    return grant

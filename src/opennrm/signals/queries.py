@@ -1,0 +1,338 @@
+"""Reads of signals. Lists start from `policy.visible`; single records go through
+`policy.access.check`. Every read of personal data writes an audit entry."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from opennrm import audit
+from opennrm.audit.models import AuditEvent
+from opennrm.audit.trail import AuditEntry, events_for_record
+from opennrm.auth.models import Organisation
+from opennrm.crypto import FieldCipher
+from opennrm.db import utcnow
+from opennrm.policy import Action, Actor, Decision
+from opennrm.policy.access import check, not_found
+from opennrm.policy.models import Share
+from opennrm.policy.visibility import shared_with_actor, visible
+from opennrm.signals import schemas
+from opennrm.signals.models import Signal, SignalPerson
+
+RECORD_TYPE = "signal"
+SUMMARY_SCOPE_FIELDS = (
+    "exploitation_types",
+    "summary",
+    "occurred_on",
+    "municipality",
+    "indicators",
+    "consent",
+)
+FULL_SCOPE_FIELDS = (*SUMMARY_SCOPE_FIELDS, "persons", "organisations", "addresses")
+
+ListKind = Literal["mine", "shared", "all"]
+
+
+def load_signal_row(
+    session: Session, signal_id: str, *, with_parts: bool = False
+) -> tuple[Signal, Organisation] | None:
+    """The signal and its owning organisation, for the policy to decide on. Never shown
+    to anyone before `check()` has allowed it."""
+    if len(signal_id) > 36:
+        return None
+    stmt = (
+        select(Signal, Organisation)
+        .join(Organisation, Organisation.id == Signal.organisation_id)
+        .where(Signal.id == signal_id)
+    )
+    if with_parts:
+        stmt = stmt.options(
+            selectinload(Signal.persons),
+            selectinload(Signal.organisations),
+            selectinload(Signal.addresses),
+        )
+    row = session.execute(stmt).first()
+    return (row[0], row[1]) if row else None
+
+
+@dataclass(frozen=True)
+class SignalView:
+    out: schemas.SignalOut
+    decision: Decision
+
+
+def read_signal(
+    session: Session,
+    signal_id: str,
+    *,
+    actor: Actor,
+    cipher: FieldCipher,
+    purpose: str | None = None,
+    now: datetime | None = None,
+) -> SignalView:
+    """One signal as far as the caller may see it; audited with the fields shown."""
+    now = now or utcnow()
+    row = load_signal_row(session, signal_id, with_parts=True)
+    if row is None:
+        raise not_found(actor, Action.SIGNAL_READ, RECORD_TYPE, signal_id, purpose)
+    signal, owner = row
+    decision = check(
+        session,
+        actor,
+        Action.SIGNAL_READ,
+        record_type=RECORD_TYPE,
+        record_id=signal.id,
+        owner_org_id=owner.id,
+        owner_org_type=owner.type,
+        created_by=signal.created_by,
+        now=now,
+        purpose=purpose,
+    )
+    full = decision.scope == "full"
+    out = _to_out(signal, owner, cipher, decision, full)
+    audit.record(
+        session,
+        AuditEntry(
+            action="signal.read",
+            actor_user_id=actor.user_id,
+            actor_org_id=actor.organisation_id,
+            record_type=RECORD_TYPE,
+            record_id=signal.id,
+            fields=list(FULL_SCOPE_FIELDS if full else SUMMARY_SCOPE_FIELDS),
+            purpose=purpose,
+            detail={
+                "via": decision.via or "",
+                "scope": decision.scope or "",
+                **({"break_glass": True} if decision.via == "break_glass" else {}),
+            },
+        ),
+    )
+    return SignalView(out, decision)
+
+
+def _to_out(
+    signal: Signal, owner: Organisation, cipher: FieldCipher, decision: Decision, full: bool
+) -> schemas.SignalOut:
+    from opennrm.signals.actions import identifiers_context, summary_context
+
+    persons = (
+        [
+            schemas.PersonOut(
+                id=p.id,
+                role=p.role,
+                names=p.names,
+                birth_date=p.birth_date,
+                gender=p.gender,
+                nationality=p.nationality,
+                phones=p.phones,
+                emails=p.emails,
+                identifiers=json.loads(cipher.decrypt(p.identifiers_enc, identifiers_context(p.id)))
+                if p.identifiers_enc
+                else [],
+            )
+            for p in signal.persons
+        ]
+        if full
+        else []
+    )
+    return schemas.SignalOut(
+        id=signal.id,
+        organisation_id=owner.id,
+        organisation_name=owner.name,
+        created_by=signal.created_by,
+        created_at=signal.created_at,
+        updated_at=signal.updated_at,
+        exploitation_types=signal.exploitation_types,
+        summary=cipher.decrypt(signal.summary_enc, summary_context(signal.id)),
+        occurred_on=signal.occurred_on,
+        municipality=signal.municipality,
+        indicators=signal.indicators,
+        consent=schemas.ConsentIn(
+            to_assistance_system=signal.consent_to_assistance_system,
+            to_police=signal.consent_to_police,
+        ),
+        persons=persons,
+        organisations=[
+            schemas.OrganisationOut(id=o.id, name=o.name, business_id=o.business_id)
+            for o in signal.organisations
+        ]
+        if full
+        else [],
+        addresses=[a.text for a in signal.addresses] if full else [],
+        redacted=not full,
+        access=schemas.AccessOut(via=decision.via or "", scope=decision.scope or ""),
+    )
+
+
+def list_signals(
+    session: Session,
+    *,
+    actor: Actor,
+    kind: ListKind = "all",
+    limit: int = 50,
+    offset: int = 0,
+    now: datetime | None = None,
+) -> schemas.SignalPage:
+    """A page of the signals the caller may see, newest first; the search is audited."""
+    now = now or utcnow()
+    where = visible(
+        actor,
+        record_type=RECORD_TYPE,
+        id_col=Signal.id,
+        owner_col=Signal.organisation_id,
+        creator_col=Signal.created_by,
+        now=now,
+    )
+    if kind == "mine":
+        where = where & (Signal.organisation_id == actor.organisation_id)
+    elif kind == "shared":
+        where = (
+            where
+            & (Signal.organisation_id != actor.organisation_id)
+            & shared_with_actor(actor, record_type=RECORD_TYPE, id_col=Signal.id, now=now)
+        )
+    total = session.scalar(select(func.count()).select_from(Signal).where(where)) or 0
+    person_count = (
+        select(func.count(SignalPerson.id))
+        .where(SignalPerson.signal_id == Signal.id)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Signal, Organisation, person_count)
+        .join(Organisation, Organisation.id == Signal.organisation_id)
+        .where(where)
+        .order_by(Signal.created_at.desc(), Signal.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    items = []
+    for signal, owner, n in rows:
+        own = owner.id == actor.organisation_id
+        items.append(
+            schemas.SignalListItem(
+                id=signal.id,
+                organisation_id=owner.id,
+                organisation_name=owner.name,
+                created_at=signal.created_at,
+                exploitation_types=signal.exploitation_types,
+                occurred_on=signal.occurred_on,
+                municipality=signal.municipality,
+                person_count=int(n),
+                access=schemas.AccessOut(via="owner" if own else "share", scope=""),
+            )
+        )
+    audit.record(
+        session,
+        AuditEntry(
+            action="signal.search",
+            actor_user_id=actor.user_id,
+            actor_org_id=actor.organisation_id,
+            record_type=RECORD_TYPE,
+            fields=["exploitation_types", "occurred_on", "municipality"],
+            detail={
+                "kind": kind,
+                "limit": limit,
+                "offset": offset,
+                "total": total,
+                "ids": [i.id for i in items],
+            },
+        ),
+    )
+    return schemas.SignalPage(items=items, total=total, limit=limit, offset=offset)
+
+
+def list_shares(
+    session: Session, signal_id: str, *, actor: Actor, now: datetime | None = None
+) -> list[schemas.ShareOut]:
+    """The shares of a signal, for those who may change them (the owning organisation)."""
+    now = now or utcnow()
+    row = load_signal_row(session, signal_id)
+    if row is None:
+        raise not_found(actor, Action.SIGNAL_SHARE, RECORD_TYPE, signal_id)
+    signal, owner = row
+    check(
+        session,
+        actor,
+        Action.SIGNAL_SHARE,
+        record_type=RECORD_TYPE,
+        record_id=signal.id,
+        owner_org_id=owner.id,
+        owner_org_type=owner.type,
+        created_by=signal.created_by,
+        now=now,
+    )
+    rows = session.execute(
+        select(Share, Organisation.name)
+        .join(Organisation, Organisation.id == Share.organisation_id)
+        .where(Share.record_type == RECORD_TYPE, Share.record_id == signal.id)
+        .order_by(Share.created_at)
+    ).all()
+    return [share_out(s, name, now) for s, name in rows]
+
+
+def share_out(s: Share, organisation_name: str, now: datetime) -> schemas.ShareOut:
+    return schemas.ShareOut(
+        id=s.id,
+        record_id=s.record_id,
+        organisation_id=s.organisation_id,
+        organisation_name=organisation_name,
+        basis=s.basis,
+        scope=s.scope,
+        expires_on=s.expires_on,
+        note=s.note,
+        created_by=s.created_by,
+        created_at=s.created_at,
+        revoked_at=s.revoked_at,
+        revoke_reason=s.revoke_reason,
+        active=s.revoked_at is None and s.expires_on >= now.date(),
+    )
+
+
+def signal_trail(
+    session: Session, signal_id: str, *, actor: Actor, now: datetime | None = None
+) -> list[AuditEvent]:
+    """The audit trail of one signal, for its organisation's DPO and supervisors."""
+    now = now or utcnow()
+    row = load_signal_row(session, signal_id)
+    if row is None:
+        raise not_found(actor, Action.AUDIT_READ, RECORD_TYPE, signal_id)
+    signal, owner = row
+    check(
+        session,
+        actor,
+        Action.AUDIT_READ,
+        record_type=RECORD_TYPE,
+        record_id=signal.id,
+        owner_org_id=owner.id,
+        owner_org_type=owner.type,
+        created_by=signal.created_by,
+        now=now,
+    )
+    events = events_for_record(session, RECORD_TYPE, signal.id)
+    audit.record(
+        session,
+        AuditEntry(
+            action="audit.read",
+            actor_user_id=actor.user_id,
+            actor_org_id=actor.organisation_id,
+            record_type=RECORD_TYPE,
+            record_id=signal.id,
+            detail={"events": len(events)},
+        ),
+    )
+    return events
+
+
+__all__ = [
+    "RECORD_TYPE",
+    "list_shares",
+    "list_signals",
+    "load_signal_row",
+    "read_signal",
+    "signal_trail",
+]

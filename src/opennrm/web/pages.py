@@ -1,0 +1,7 @@
+from fastapi import APIRouter, FastAPI
+
+router = APIRouter()
+
+
+def install(app: FastAPI) -> None:
+    return None

@@ -1,0 +1,460 @@
+"""The authorisation matrix: every API route × every role × every ownership/share
+situation, with the expected outcome written out as a table, run on each database.
+
+The expectations below are deliberately spelled out with literal role names rather than
+imported from the policy module, so that a change to the policy has to be matched by a
+change here. `test_every_route_is_in_the_matrix` fails when a route is added without an
+entry.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from opennrm.app import create_app
+from opennrm.auth import actions as auth_actions
+from opennrm.auth import sessions
+from opennrm.context import AppContext
+from opennrm.db import Database, utcnow
+from opennrm.policy.models import BreakGlass, Share
+from opennrm.signals.models import Signal
+from opennrm.uow import unit_of_work
+from tests.conftest import make_settings
+
+ROLES = [
+    "frontline",
+    "caseworker",
+    "investigator",
+    "analyst",
+    "supervisor",
+    "coordinator",
+    "dpo",
+    "admin",
+]
+CONTENT = {"caseworker", "investigator", "supervisor"}
+NONE: set[str] = set()
+ALL = set(ROLES)
+
+# The acting organisation X per kind; Y owns the "other" records; Z is a police unit
+# other than X; W receives the shares made during the test.
+KINDS = {
+    "ngo": {"X": "ngo", "Y": "vantaa", "Z": "helsinki", "W": "assistance"},
+    "police": {"X": "helsinki", "Y": "vantaa", "Z": "sisasuomi", "W": "assistance"},
+}
+
+SITUATIONS = [
+    "own_created",
+    "own",
+    "other",
+    "shared",
+    "shared_summary",
+    "expired",
+    "revoked",
+    "break_glass",
+    "break_glass_expired",
+    "other_police",
+]
+READABLE_BY = {
+    "own_created": CONTENT | {"frontline"},
+    "own": CONTENT,
+    "other": NONE,
+    "shared": CONTENT,
+    "shared_summary": CONTENT,
+    "expired": NONE,
+    "revoked": NONE,
+    "break_glass": CONTENT,
+    "break_glass_expired": NONE,
+    "other_police": NONE,
+}
+OWNED_BY_X = {"own_created", "own"}
+
+
+def expected_read(situation: str, role: str, kind: str) -> int:
+    return 200 if role in READABLE_BY[situation] else 404
+
+
+def expected_change(situation: str, role: str, kind: str, ok: int = 200) -> int:
+    """Update, list/make/revoke shares: the owning organisation's readers only."""
+    if situation in OWNED_BY_X and role in READABLE_BY[situation]:
+        return ok
+    return 403 if role in READABLE_BY[situation] else 404
+
+
+def expected_break_glass(situation: str, role: str, kind: str) -> int:
+    if role not in CONTENT:
+        return 403 if role in READABLE_BY[situation] else 404
+    if situation in {"own_created", "own", "shared", "shared_summary"}:
+        return 403  # can already read it: no emergency access needed
+    if situation == "other_police" and kind == "ngo":
+        return 404  # police information never reaches an NGO by emergency access
+    return 201
+
+
+def expected_audit(situation: str, role: str, kind: str) -> int:
+    if situation in OWNED_BY_X and role in {"supervisor", "dpo"}:
+        return 200
+    return 403 if role in READABLE_BY[situation] else 404
+
+
+@dataclass(frozen=True)
+class RecordRoute:
+    name: str
+    method: str
+    path: str
+    expect: Any
+    ok: int = 200
+
+
+RECORD_ROUTES = [
+    RecordRoute("read", "GET", "/api/v1/signals/{signal_id}", expected_read),
+    RecordRoute("update", "PATCH", "/api/v1/signals/{signal_id}", expected_change),
+    RecordRoute("list_shares", "GET", "/api/v1/signals/{signal_id}/shares", expected_change),
+    RecordRoute(
+        "share",
+        "POST",
+        "/api/v1/signals/{signal_id}/shares",
+        lambda s, r, k: expected_change(s, r, k, ok=201),
+    ),
+    RecordRoute(
+        "revoke", "DELETE", "/api/v1/signals/{signal_id}/shares/{share_id}", expected_change
+    ),
+    RecordRoute(
+        "break_glass", "POST", "/api/v1/signals/{signal_id}/break-glass", expected_break_glass
+    ),
+    RecordRoute("audit", "GET", "/api/v1/audit", expected_audit),
+]
+MUTATING = {"update", "share", "revoke", "break_glass"}
+
+# Routes without a record: role → expected status (same for both kinds).
+PLAIN_ROUTES: dict[tuple[str, str], dict[str, int]] = {
+    ("POST", "/api/v1/signals"): {r: 201 if r in CONTENT | {"frontline"} else 403 for r in ROLES},
+    ("GET", "/api/v1/signals"): dict.fromkeys(ROLES, 200),
+    ("GET", "/api/v1/me"): dict.fromkeys(ROLES, 200),
+    ("GET", "/api/v1/organisations"): dict.fromkeys(ROLES, 200),
+    ("GET", "/api/v1/tokens"): dict.fromkeys(ROLES, 200),
+    ("POST", "/api/v1/tokens"): dict.fromkeys(ROLES, 201),
+    ("DELETE", "/api/v1/tokens/{token_id}"): dict.fromkeys(ROLES, 200),
+    ("GET", "/api/v1/notifications"): dict.fromkeys(ROLES, 200),
+    ("GET", "/api/v1/admin/users"): {r: 200 if r == "admin" else 403 for r in ROLES},
+    ("POST", "/api/v1/admin/users"): {r: 201 if r == "admin" else 403 for r in ROLES},
+    ("PATCH", "/api/v1/admin/users/{user_id}"): {r: 200 if r == "admin" else 403 for r in ROLES},
+}
+OPEN_ROUTES = {("GET", "/health"), ("GET", "/api/v1/openapi.json"), ("POST", "/api/v1/auth/token")}
+
+
+# --- the world of the matrix ---------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    signal_id: str
+    share_id: str
+
+
+@dataclass
+class MatrixWorld:
+    client: TestClient
+    tokens: dict[tuple[str, str], str]  # (kind, role) → token
+    user_ids: dict[tuple[str, str], str]
+    cells: dict[tuple[str, str, str, str], Cell]  # (kind, role, situation, route group)
+    orgs: dict[str, str]
+    other_user: dict[str, str]  # kind → a user id in X to manage
+    foreign_user: str  # a user of another organisation
+
+
+def _signal(session, ctx: AppContext, owner: str, creator: str) -> Signal:  # type: ignore[no-untyped-def]
+    # Setup inserts rows directly: situations such as "an analyst created it" cannot be
+    # reached through the actions, and the matrix needs them all.
+    s = Signal(
+        organisation_id=owner,
+        created_by=creator,
+        exploitation_types=["labour"],
+        summary_enc=b"",
+        occurred_on="2026-09",
+        municipality="Vantaa",
+        indicators=[],
+    )
+    session.add(s)
+    session.flush()
+    from opennrm.signals.actions import summary_context
+
+    s.summary_enc = ctx.cipher.encrypt("Matrix signal.", summary_context(s.id))
+    return s
+
+
+@pytest.fixture(scope="module")
+def mw(backend, template, tmp_path_factory) -> Iterator[MatrixWorld]:  # type: ignore[no-untyped-def]
+    url = backend.clone()
+    ctx = AppContext.build(make_settings(url, tmp_path_factory.mktemp("mx")), Database(url))
+    orgs = template.orgs
+    tokens: dict[tuple[str, str], str] = {}
+    user_ids: dict[tuple[str, str], str] = {}
+    cells: dict[tuple[str, str, str, str], Cell] = {}
+    other_user: dict[str, str] = {}
+    now = utcnow()
+    today = now.date()
+    with unit_of_work(ctx.db) as session:
+        creators: dict[str, str] = {}
+        for kind, o in KINDS.items():
+            for role in ROLES:
+                u = auth_actions.create_user(
+                    session,
+                    email=f"mx.{kind}.{role}@example.org",
+                    name=f"Matrix {role}",
+                    organisation_id=orgs[o["X"]],
+                    roles=[role],
+                    password="Matriisi-salasana-1",
+                )
+                raw, _ = sessions.create_token(session, user=u, name="mx", days=2)
+                tokens[kind, role] = raw
+                user_ids[kind, role] = u.id
+            colleague = auth_actions.create_user(
+                session,
+                email=f"mx.{kind}.colleague@example.org",
+                name="Kollega",
+                organisation_id=orgs[o["X"]],
+                roles=["caseworker"],
+                password="Matriisi-salasana-1",
+            )
+            creators[kind] = colleague.id
+            other_user[kind] = colleague.id
+        foreign = auth_actions.create_user(
+            session,
+            email="mx.foreign@example.org",
+            name="Vieras",
+            organisation_id=orgs["ministry"],
+            roles=["analyst"],
+            password="Matriisi-salasana-1",
+        )
+        for kind, o in KINDS.items():
+            x, y, z, w = (orgs[o[k]] for k in "XYZW")
+            for role in ROLES:
+                actor_id = user_ids[kind, role]
+                for situation in SITUATIONS:
+                    for group in ["read", *sorted(MUTATING)]:
+                        owner = {"own_created": x, "own": x, "other_police": z}.get(situation, y)
+                        creator = actor_id if situation == "own_created" else creators[kind]
+                        if owner != x:
+                            creator = foreign.id
+                        s = _signal(session, ctx, owner, creator)
+                        if situation in {"shared", "shared_summary", "expired", "revoked"}:
+                            session.add(
+                                Share(
+                                    record_type="signal",
+                                    record_id=s.id,
+                                    organisation_id=x,
+                                    basis="statutory",
+                                    scope="summary" if situation == "shared_summary" else "full",
+                                    expires_on=today - timedelta(days=1)
+                                    if situation == "expired"
+                                    else today + timedelta(days=30),
+                                    created_by=creator,
+                                    revoked_at=now if situation == "revoked" else None,
+                                )
+                            )
+                        if situation in {"break_glass", "break_glass_expired"}:
+                            session.add(
+                                BreakGlass(
+                                    record_type="signal",
+                                    record_id=s.id,
+                                    user_id=actor_id,
+                                    organisation_id=x,
+                                    justification="Matrix emergency access.",
+                                    expires_at=now + timedelta(hours=2)
+                                    if situation == "break_glass"
+                                    else now - timedelta(minutes=1),
+                                )
+                            )
+                        target = Share(
+                            record_type="signal",
+                            record_id=s.id,
+                            organisation_id=w,
+                            basis="statutory",
+                            scope="full",
+                            expires_on=today + timedelta(days=30),
+                            created_by=creator,
+                        )
+                        session.add(target)
+                        session.flush()
+                        cells[kind, role, situation, group] = Cell(s.id, target.id)
+    app = create_app(ctx.settings, ctx)
+    with TestClient(app, base_url="https://testserver") as client:
+        yield MatrixWorld(client, tokens, user_ids, cells, orgs, other_user, foreign.id)
+    ctx.db.dispose()
+    backend.drop(url)
+
+
+def _call(mw: MatrixWorld, route: RecordRoute, kind: str, role: str, cell: Cell):  # type: ignore[no-untyped-def]
+    headers = {"Authorization": f"Bearer {mw.tokens[kind, role]}"}
+    path = route.path.format(signal_id=cell.signal_id, share_id=cell.share_id)
+    w = mw.orgs[KINDS[kind]["W"]]
+    if route.name == "update":
+        return mw.client.patch(path, headers=headers, json={"summary": "Changed in the matrix."})
+    if route.name == "share":
+        return mw.client.post(
+            path,
+            headers=headers,
+            json={
+                "organisation_id": w,
+                "basis": "statutory",
+                "scope": "full",
+                "expires_on": (utcnow().date() + timedelta(days=10)).isoformat(),
+            },
+        )
+    if route.name == "break_glass":
+        return mw.client.post(
+            path,
+            headers=headers,
+            json={
+                "justification": "A victim may be in danger tonight; need the phone numbers.",
+                "hours": 2,
+            },
+        )
+    if route.name == "audit":
+        return mw.client.get(path, headers=headers, params={"record_id": cell.signal_id})
+    return mw.client.request(route.method, path, headers=headers)
+
+
+RECORD_CASES = [
+    pytest.param(kind, role, situation, route, id=f"{route.name}-{kind}-{role}-{situation}")
+    for kind, role, situation, route in itertools.product(KINDS, ROLES, SITUATIONS, RECORD_ROUTES)
+]
+
+
+@pytest.mark.parametrize(("kind", "role", "situation", "route"), RECORD_CASES)
+def test_record_route(
+    mw: MatrixWorld, kind: str, role: str, situation: str, route: RecordRoute
+) -> None:
+    group = route.name if route.name in MUTATING else "read"
+    cell = mw.cells[kind, role, situation, group]
+    expected = route.expect(situation, role, kind)
+    r = _call(mw, route, kind, role, cell)
+    assert r.status_code == expected, (r.status_code, r.text)
+    body = r.json()
+    if expected == 404:
+        # Indistinguishable from an id that does not exist.
+        assert body == {"error": {"code": "not_found", "message": "Not found."}}
+    elif route.name == "read":
+        assert body["id"] == cell.signal_id
+        assert body["redacted"] is (situation == "shared_summary")
+        assert body["summary"] in ("Matrix signal.", "Changed in the matrix.")
+    elif route.name == "audit" and expected == 200:
+        assert all(e["record_id"] == cell.signal_id for e in body)
+
+
+LIST_CASES = [
+    pytest.param(kind, role, id=f"list-{kind}-{role}")
+    for kind, role in itertools.product(KINDS, ROLES)
+]
+
+
+@pytest.mark.parametrize(("kind", "role"), LIST_CASES)
+def test_list_shows_exactly_the_readable(mw: MatrixWorld, kind: str, role: str) -> None:
+    headers = {"Authorization": f"Bearer {mw.tokens[kind, role]}"}
+    seen: set[str] = set()
+    offset = 0
+    while True:
+        page = mw.client.get(
+            "/api/v1/signals", headers=headers, params={"limit": 200, "offset": offset}
+        ).json()
+        seen |= {i["id"] for i in page["items"]}
+        offset += 200
+        if offset >= page["total"]:
+            break
+    for situation in SITUATIONS:
+        cell = mw.cells[kind, role, situation, "read"]
+        readable = expected_read(situation, role, kind) == 200
+        assert (cell.signal_id in seen) is readable, situation
+
+
+PLAIN_CASES = [
+    pytest.param(kind, role, key, id=f"{key[0]} {key[1]}-{kind}-{role}")
+    for kind, role, key in itertools.product(KINDS, ROLES, PLAIN_ROUTES)
+]
+
+
+@pytest.mark.parametrize(("kind", "role", "key"), PLAIN_CASES)
+def test_plain_route(mw: MatrixWorld, kind: str, role: str, key: tuple[str, str]) -> None:
+    method, path = key
+    headers = {"Authorization": f"Bearer {mw.tokens[kind, role]}"}
+    expected = PLAIN_ROUTES[key][role]
+    json: Any = None
+    if path == "/api/v1/signals" and method == "POST":
+        json = {"exploitation_types": ["sexual"], "summary": "Seen at a massage parlour."}
+    elif path == "/api/v1/tokens" and method == "POST":
+        json = {"name": "matrix", "days": 1}
+    elif path == "/api/v1/tokens/{token_id}":
+        made = mw.client.post("/api/v1/tokens", headers=headers, json={"days": 1}).json()
+        path = path.format(token_id=made["id"])
+    elif path == "/api/v1/admin/users" and method == "POST":
+        json = {
+            "email": f"new.{kind}.{role}@example.org",
+            "name": "Uusi Käyttäjä",
+            "roles": ["frontline"],
+            "password": "Uusi-salasana-2026",
+        }
+    elif path == "/api/v1/admin/users/{user_id}":
+        path = path.format(user_id=mw.other_user[kind])
+        json = {"roles": ["caseworker"]}
+    r = mw.client.request(method, path, headers=headers, json=json)
+    assert r.status_code == expected, (r.status_code, r.text)
+    if expected >= 400:
+        assert set(r.json()["error"]) >= {"code", "message"}
+
+
+def test_admin_cannot_touch_another_organisations_user(mw: MatrixWorld) -> None:
+    headers = {"Authorization": f"Bearer {mw.tokens['ngo', 'admin']}"}
+    r = mw.client.patch(
+        f"/api/v1/admin/users/{mw.foreign_user}", headers=headers, json={"is_active": False}
+    )
+    assert r.status_code == 404
+
+
+def test_a_token_of_another_user_cannot_be_revoked(mw: MatrixWorld) -> None:
+    owner = {"Authorization": f"Bearer {mw.tokens['ngo', 'caseworker']}"}
+    other = {"Authorization": f"Bearer {mw.tokens['police', 'caseworker']}"}
+    made = mw.client.post("/api/v1/tokens", headers=owner, json={"days": 1}).json()
+    r = mw.client.delete(f"/api/v1/tokens/{made['id']}", headers=other)
+    assert r.status_code == 404
+    assert (
+        mw.client.get(
+            "/api/v1/me", headers={"Authorization": f"Bearer {made['token']}"}
+        ).status_code
+        == 200
+    )
+
+
+@pytest.mark.parametrize(
+    "key", sorted({(r.method, r.path) for r in RECORD_ROUTES} | set(PLAIN_ROUTES))
+)
+def test_unauthenticated_is_refused(mw: MatrixWorld, key: tuple[str, str]) -> None:
+    method, path = key
+    path = path.format(signal_id="x", share_id="y", token_id="z", user_id="u")
+    r = mw.client.request(method, path, json={})
+    assert r.status_code == 401
+    assert r.json()["error"]["code"] == "unauthenticated"
+
+
+def _api_routes(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """Every API operation, read from the OpenAPI document (which FastAPI builds from the
+    route table), plus the document itself."""
+    out = {("GET", "/api/v1/openapi.json")}
+    for path, operations in app.openapi()["paths"].items():
+        for method in operations:
+            out.add((method.upper(), path))
+    return out
+
+
+def test_every_route_is_in_the_matrix(mw: MatrixWorld) -> None:
+    covered = {(r.method, r.path) for r in RECORD_ROUTES} | set(PLAIN_ROUTES) | OPEN_ROUTES
+    routes = _api_routes(mw.client.app)
+    missing = routes - covered
+    assert not missing, f"routes without a matrix entry: {sorted(missing)}"
+    assert not (covered - routes), f"stale matrix entries: {sorted(covered - routes)}"
