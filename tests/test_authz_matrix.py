@@ -129,6 +129,7 @@ RECORD_ROUTES = [
         "break_glass", "POST", "/api/v1/signals/{signal_id}/break-glass", expected_break_glass
     ),
     RecordRoute("audit", "GET", "/api/v1/audit", expected_audit),
+    RecordRoute("matches", "GET", "/api/v1/signals/{signal_id}/matches", expected_read),
 ]
 MUTATING = {"update", "share", "revoke", "break_glass"}
 
@@ -345,6 +346,8 @@ def test_record_route(
         assert body["id"] == cell.signal_id
         assert body["redacted"] is (situation == "shared_summary")
         assert body["summary"] in ("Matrix signal.", "Changed in the matrix.")
+    elif route.name == "matches":
+        assert body == []  # the matrix signals hold no identifiers
     elif route.name == "audit" and expected == 200:
         assert all(e["record_id"] == cell.signal_id for e in body)
 

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     break_glass_max_hours: int = Field(default=24, ge=1)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     default_locale: str = "fi"
+    # Whether a match in police-held data is shown to partners outside the authorities
+    # as a hit (existence and contact only). Off: they learn nothing at all.
+    police_hits_to_partners: bool = False
 
     @property
     def is_production(self) -> bool:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Header, Query, Response
 from opennrm.api.deps import Ctx, CurrentActor, Purpose
 from opennrm.auth.models import Organisation
 from opennrm.db import utcnow
-from opennrm.signals import actions, queries, schemas
+from opennrm.signals import actions, matches, queries, schemas
 from opennrm.uow import unit_of_work
 
 router = APIRouter(prefix="/api/v1/signals", tags=["signals"])
@@ -151,3 +151,16 @@ def break_glass(
             expires_at=grant.expires_at,
             justification=grant.justification,
         )
+
+
+@router.get("/{signal_id}/matches", response_model=list[matches.MatchOut], responses=NOT_FOUND)
+def signal_matches(ctx: Ctx, actor: CurrentActor, signal_id: str) -> list[matches.MatchOut]:
+    """Other signals holding the same phone, e-mail, identity number or business id.
+
+    Full detail where the caller may see the other record; otherwise only
+    `{"hit": true, "strength", "contact_organisation"}` — and the holder is notified.
+    Matches in police-held records reach partners outside the authorities only where
+    `OPENNRM_POLICE_HITS_TO_PARTNERS` allows it."""
+    policy = matches.MatchPolicy(police_hits_to_partners=ctx.settings.police_hits_to_partners)
+    with unit_of_work(ctx.db) as session:
+        return matches.find_matches(session, signal_id, actor=actor, policy=policy)
