@@ -92,6 +92,9 @@ DENY_HIDDEN = Decision(False, reason="not visible")
 
 def _read_grant(actor: Actor, facts: RecordFacts) -> Decision:
     """How, if at all, the actor may read the record's content."""
+    if actor.has_any(ADMIN_ROLES):
+        # An administrator manages accounts and sees no case content, assigned or not.
+        return DENY_HIDDEN
     own_org = actor.organisation_id == facts.owner_org_id
     if own_org and actor.has_any(CONTENT_ROLES):
         return Decision(True, scope="full", via="owner")
