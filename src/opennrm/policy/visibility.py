@@ -12,7 +12,14 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from opennrm.policy.models import Assignment, BreakGlass, Share
-from opennrm.policy.rules import BREAK_GLASS_ROLES, CONTENT_ROLES, Actor, RecordFacts, Scope
+from opennrm.policy.rules import (
+    ADMIN_ROLES,
+    BREAK_GLASS_ROLES,
+    CONTENT_ROLES,
+    Actor,
+    RecordFacts,
+    Scope,
+)
 
 Column = ColumnElement[str] | InstrumentedAttribute[str]
 
@@ -27,6 +34,8 @@ def visible(
     now: datetime,
 ) -> ColumnElement[bool]:
     """A WHERE clause selecting exactly the records the actor may read."""
+    if actor.has_any(ADMIN_ROLES):
+        return false()  # administrators see no case content (rules._read_grant)
     today = now.date()
     clauses: list[ColumnElement[bool]] = []
     if actor.has_any(CONTENT_ROLES):
