@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from opennrm.audit.chain import GENESIS_HASH, VerifyResult, entry_hash, verify_entries
+from opennrm.audit.events import EVENT_TYPES
 from opennrm.audit.models import AuditEvent, AuditHead
 from opennrm.db import utcnow
 
@@ -36,6 +37,8 @@ def record(session: Session, entry: AuditEntry, *, at: datetime | None = None) -
     The head row is locked (`FOR UPDATE` on PostgreSQL; SQLite's write transactions are
     already exclusive), which serialises appends and keeps the sequence gapless.
     """
+    if entry.action not in EVENT_TYPES:
+        raise ValueError(f"unknown audit event type {entry.action!r}; add it to audit/events.py")
     head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
     values: dict[str, Any] = {
         "seq": head.seq + 1,
