@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from random import Random
+from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from opennrm.auth import actions as auth_actions
 from opennrm.auth.models import Organisation, User
@@ -156,51 +158,77 @@ def _seed_signals(
     )
     payloads = generate_signals(count, seed_value, deployment)
     today = utcnow().date()
-    for i, payload in enumerate(payloads, start=1):
-        author = rng.choice(recorders)
+    # Batches of 25 per transaction: seeding is one operator act, and a commit per signal
+    # (an fsync each, with synchronous=FULL) would make the first demo start slowly.
+    for start in range(0, len(payloads), 25):
         with unit_of_work(ctx.db) as session:
-            actor = auth_actions.actor_for(session, author, via="system")
-            signal, _ = signal_actions.create_signal(
-                session,
-                SignalIn.model_validate(strip_truth(payload)),
-                actor=actor,
-                cipher=ctx.cipher,
-            )
-            police_key = deployment.police_organisation_for_municipality(signal.municipality or "")
-            if (
-                signal.consent_to_police
-                and police_key
-                and police_key in org_ids
-                and org_ids[police_key] != actor.organisation_id
-                and rng.random() < 0.6
-            ):
-                signal_actions.share_signal(
+            for payload in payloads[start : start + 25]:
+                _seed_one(
                     session,
-                    signal.id,
-                    ShareIn(
-                        organisation_id=org_ids[police_key],
-                        basis="consent",
-                        expires_on=today + timedelta(days=rng.randint(30, 300)),
-                        scope="full",
-                    ),
-                    actor=actor,
+                    ctx,
+                    rng,
+                    payload,
+                    rng.choice(recorders),
+                    deployment,
+                    org_ids,
+                    org_type,
+                    assistance,
+                    today,
                 )
-            if (
-                signal.consent_to_assistance_system
-                and assistance
-                and org_type[actor.organisation_id] != "assistance_system"
-                and rng.random() < 0.5
-            ):
-                signal_actions.share_signal(
-                    session,
-                    signal.id,
-                    ShareIn(
-                        organisation_id=assistance,
-                        basis="consent",
-                        expires_on=today + timedelta(days=rng.randint(30, 300)),
-                        scope=rng.choice(["full", "summary"]),
-                    ),
-                    actor=actor,
-                )
-        if i % 50 == 0 or i == count:
-            report(f"{i}/{count} signals")
+        done = min(start + 25, len(payloads))
+        if done % 50 == 0 or done == len(payloads):
+            report(f"{done}/{count} signals")
+
+
+def _seed_one(
+    session: Session,
+    ctx: AppContext,
+    rng: Random,
+    payload: dict[str, Any],
+    author: User,
+    deployment: Deployment,
+    org_ids: dict[str, str],
+    org_type: dict[str, str],
+    assistance: str | None,
+    today: date,
+) -> None:
+    actor = auth_actions.actor_for(session, author, via="system")
+    signal, _ = signal_actions.create_signal(
+        session, SignalIn.model_validate(strip_truth(payload)), actor=actor, cipher=ctx.cipher
+    )
+    police_key = deployment.police_organisation_for_municipality(signal.municipality or "")
+    if (
+        signal.consent_to_police
+        and police_key
+        and police_key in org_ids
+        and org_ids[police_key] != actor.organisation_id
+        and rng.random() < 0.6
+    ):
+        signal_actions.share_signal(
+            session,
+            signal.id,
+            ShareIn(
+                organisation_id=org_ids[police_key],
+                basis="consent",
+                expires_on=today + timedelta(days=rng.randint(30, 300)),
+                scope="full",
+            ),
+            actor=actor,
+        )
+    if (
+        signal.consent_to_assistance_system
+        and assistance
+        and org_type[actor.organisation_id] != "assistance_system"
+        and rng.random() < 0.5
+    ):
+        signal_actions.share_signal(
+            session,
+            signal.id,
+            ShareIn(
+                organisation_id=assistance,
+                basis="consent",
+                expires_on=today + timedelta(days=rng.randint(30, 300)),
+                scope=rng.choice(["full", "summary"]),
+            ),
+            actor=actor,
+        )
