@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from opennrm.auth import actions as auth_actions
 from opennrm.auth.models import Organisation, User
+from opennrm.auth.passwords import hash_password
 from opennrm.context import AppContext
 from opennrm.db import utcnow
 from opennrm.demo.finland import Deployment, load_deployment
@@ -119,6 +120,7 @@ def _seed_accounts(
         if org.type in ("ngo", "municipality", "assistance_system"):
             plan.append((org.key, ["dpo"], 1))
     accounts = []
+    shared_hash = hash_password(DEMO_PASSWORD)
     with unit_of_work(ctx.db) as session:
         for org_key, roles, n in plan:
             org = deployment.organisation(org_key)
@@ -132,6 +134,7 @@ def _seed_accounts(
                 organisation_id=org_ids[org_key],
                 roles=roles,
                 password=DEMO_PASSWORD,
+                password_hash=shared_hash,
             )
             accounts.append(DemoAccount(email, name, org.name.fi, org.type, roles))
     return accounts
