@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = (
@@ -37,7 +38,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge
+                    raise _TooLarge(self.max_bytes)
             return message
 
         try:
@@ -46,8 +47,16 @@ class BodySizeLimit:
             await _too_large(send, self.max_bytes)
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """Raised from `receive` when a body without Content-Length grows past the limit.
+
+    An HTTPException, because FastAPI passes those on while it turns any other error met
+    reading the body into a 400 "error parsing the body"; the API's handler then answers
+    413 `too_large`. Caught below as well, for an app that lets it escape.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The body is larger than {limit} bytes.")
 
 
 async def _too_large(send: Send, limit: int) -> None:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from opennrm.api.deps import Ctx, CurrentActor
+from opennrm.audit.trail import AuditEntry
 from opennrm.auth import actions, sessions
 from opennrm.auth.models import ApiToken, Organisation, User
 from opennrm.errors import NotFound, Unauthenticated
@@ -87,7 +88,18 @@ def password_grant(
             require_mfa=ctx.settings.mfa_required,
         )
         if ctx.settings.mfa_required and not mfa:
-            raise Unauthenticated("This deployment requires MFA: enrol in the web app first.")
+            # A refused sign-in is on the trail like any other (the rollback drops the
+            # `auth.login` entry that `authenticate` wrote).
+            raise Unauthenticated(
+                "This deployment requires MFA: enrol in the web app first.",
+                audit=AuditEntry(
+                    action="auth.login_failed",
+                    outcome="denied",
+                    actor_user_id=user.id,
+                    actor_org_id=user.organisation_id,
+                    detail={"reason": "mfa_required"},
+                ),
+            )
         raw, tok = sessions.create_token(
             session, user=user, name="password grant", days=PASSWORD_GRANT_DAYS
         )

@@ -70,6 +70,17 @@ def install(app: FastAPI) -> None:
             return JSONResponse(
                 error_body("malformed_json", "The body is not valid JSON."), status_code=400
             )
+        if any(
+            e.get("type") == "model_attributes_type" and tuple(e.get("loc", ())) == ("body",)
+            for e in exc.errors()
+        ):
+            return JSONResponse(
+                error_body(
+                    "invalid",
+                    "Send a JSON object as the body, with Content-Type: application/json.",
+                ),
+                status_code=422,
+            )
         summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
         return JSONResponse(
             error_body("invalid", f"The input is not valid: {summary}", details), status_code=422

@@ -15,6 +15,8 @@ from opennrm.errors import Forbidden, NotFound
 from opennrm.policy.rules import Action, Actor, Decision, can
 from opennrm.policy.visibility import load_facts
 
+MAX_ID_LENGTH = 36
+
 
 def denied_entry(
     actor: Actor,
@@ -24,6 +26,17 @@ def denied_entry(
     reason: str,
     purpose: str | None = None,
 ) -> AuditEntry:
+    if len(record_id) > MAX_ID_LENGTH:
+        # No record has such an id; keep the attempt, not the caller's oversized string.
+        return AuditEntry(
+            action=str(action),
+            outcome="denied",
+            actor_user_id=actor.user_id,
+            actor_org_id=actor.organisation_id,
+            record_type=record_type,
+            purpose=purpose,
+            detail={"reason": "malformed id", "id_length": len(record_id)},
+        )
     return AuditEntry(
         action=str(action),
         outcome="denied",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,11 +15,12 @@ from opennrm.audit.trail import AuditEntry
 from opennrm.auth.models import Organisation, User
 from opennrm.crypto import FieldCipher
 from opennrm.db import utcnow
-from opennrm.errors import Forbidden, Invalid, NotFound
+from opennrm.errors import FieldProblem, Forbidden, Invalid, NotFound
 from opennrm.notifications.models import Notification
 from opennrm.policy import Action, Actor, can, share_problems
 from opennrm.policy.access import check, not_found
 from opennrm.policy.models import BreakGlass, Share
+from opennrm.signals import normalise
 from opennrm.signals.models import (
     Signal,
     SignalAddress,
@@ -240,6 +242,11 @@ def revoke_share(
 ) -> Share:
     now = utcnow()
     signal, _owner = _owned_for(session, actor, signal_id, Action.SIGNAL_REVOKE_SHARE, now)
+    if reason is not None:
+        try:
+            reason = normalise.clean_text(reason, "reason", 2000, allow_empty=True) or None
+        except normalise.InvalidValue as exc:
+            raise Invalid(f"The reason {exc.message}.") from None
     share = session.get(Share, share_id)
     if share is None or share.record_type != RECORD_TYPE or share.record_id != signal.id:
         raise NotFound("No such share.")
@@ -283,18 +290,28 @@ def update_signal(
     unknown = set(changes) - allowed
     if unknown:
         raise Invalid(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+    current_consent = {
+        "to_assistance_system": signal.consent_to_assistance_system,
+        "to_police": signal.consent_to_police,
+    }
     current = {
         "exploitation_types": signal.exploitation_types,
         "summary": cipher.decrypt(signal.summary_enc, summary_context(signal.id)),
         "occurred_on": signal.occurred_on,
         "municipality": signal.municipality,
         "indicators": signal.indicators,
-        "consent": {
-            "to_assistance_system": signal.consent_to_assistance_system,
-            "to_police": signal.consent_to_police,
-        },
+        "consent": current_consent,
     }
-    merged = SignalIn.model_validate({**current, **changes})
+    proposed = {**current, **changes}
+    consent_change = changes.get("consent")
+    if isinstance(consent_change, dict):
+        # A merge patch: `{"consent": {"to_police": true}}` must not silently withdraw
+        # the consent to the assistance system that it does not mention.
+        proposed["consent"] = {**current_consent, **consent_change}
+    try:
+        merged = SignalIn.model_validate(proposed)
+    except ValidationError as exc:
+        raise _invalid(exc) from None
     signal.exploitation_types = merged.exploitation_types
     signal.summary_enc = cipher.encrypt(merged.summary, summary_context(signal.id))
     signal.occurred_on = merged.occurred_on
@@ -305,6 +322,19 @@ def update_signal(
     signal.updated_at = now
     audit.record(session, _entry(actor, "signal.update", signal.id, sorted(changes)))
     return signal
+
+
+def _invalid(exc: ValidationError) -> Invalid:
+    """The same 422 a bad create gets, for a change validated here rather than by the API."""
+    problems = [
+        FieldProblem(
+            ".".join(str(p) for p in e.get("loc", ())) or "body",
+            str(e.get("msg", "invalid")).removeprefix("Value error, "),
+        )
+        for e in exc.errors()
+    ]
+    summary = "; ".join(f"{p.field}: {p.message}" for p in problems[:5])
+    return Invalid(f"The input is not valid: {summary}", problems)
 
 
 def break_glass(

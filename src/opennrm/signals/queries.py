@@ -17,6 +17,7 @@ from opennrm.audit.trail import AuditEntry, events_for_record
 from opennrm.auth.models import Organisation
 from opennrm.crypto import FieldCipher
 from opennrm.db import utcnow
+from opennrm.errors import NotFound
 from opennrm.policy import Action, Actor, Decision
 from opennrm.policy.access import check, not_found
 from opennrm.policy.models import Share
@@ -44,7 +45,10 @@ def load_signal_row(
     """The signal and its owning organisation, for the policy to decide on. Never shown
     to anyone before `check()` has allowed it."""
     if len(signal_id) > 36:
-        return None
+        # No id is that long, so no record is revealed and there is nothing to audit; and
+        # the trail's record_id column (36 characters) could not hold it: PostgreSQL
+        # would refuse the denied-attempt entry and turn a 404 into a 500.
+        raise NotFound()
     stmt = (
         select(Signal, Organisation)
         .join(Organisation, Organisation.id == Signal.organisation_id)

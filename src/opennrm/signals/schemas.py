@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from opennrm.signals import codes, normalise
 
@@ -126,8 +126,10 @@ class OrganisationIn(_In):
 
 
 class ConsentIn(_In):
-    to_assistance_system: bool = False
-    to_police: bool = False
+    # Strict: consent is the lawful basis of a share, so only JSON true/false count;
+    # "yes", "1" or "on" is a client's mapping error to report, not to guess at.
+    to_assistance_system: StrictBool = False
+    to_police: StrictBool = False
 
 
 class SignalIn(_In):
@@ -182,6 +184,16 @@ class ShareIn(_In):
     scope: Literal["full", "summary"] = "full"
     note: str | None = Field(default=None, max_length=2000)
 
+    @field_validator("note")
+    @classmethod
+    def _note(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        try:
+            return normalise.clean_text(v, "note", 2000)
+        except normalise.InvalidValue as exc:
+            raise ValueError(exc.message) from None
+
 
 class RevokeIn(_In):
     reason: str | None = Field(default=None, max_length=2000)
@@ -190,6 +202,15 @@ class RevokeIn(_In):
 class BreakGlassIn(_In):
     justification: str = Field(min_length=20, max_length=4000)
     hours: int = Field(default=4, ge=1, le=24)
+
+    @field_validator("justification")
+    @classmethod
+    def _justification(cls, v: str) -> str:
+        # Counted after stripping: twenty spaces are no written justification.
+        text = v.strip()
+        if len(text) < 20:
+            raise ValueError("write at least 20 characters saying why this is an emergency")
+        return text
 
 
 # --- out -----------------------------------------------------------------------------
