@@ -144,6 +144,7 @@ PLAIN_ROUTES: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/api/v1/tokens"): dict.fromkeys(ROLES, 201),
     ("DELETE", "/api/v1/tokens/{token_id}"): dict.fromkeys(ROLES, 200),
     ("GET", "/api/v1/notifications"): dict.fromkeys(ROLES, 200),
+    ("POST", "/api/v1/notifications/read"): dict.fromkeys(ROLES, 200),
     ("GET", "/api/v1/admin/users"): {r: 200 if r == "admin" else 403 for r in ROLES},
     ("POST", "/api/v1/admin/users"): {r: 201 if r == "admin" else 403 for r in ROLES},
     ("PATCH", "/api/v1/admin/users/{user_id}"): {r: 200 if r == "admin" else 403 for r in ROLES},
@@ -398,6 +399,8 @@ def test_plain_route(mw: MatrixWorld, kind: str, role: str, key: tuple[str, str]
         json = {"exploitation_types": ["sexual"], "summary": "Seen at a massage parlour."}
     elif path == "/api/v1/tokens" and method == "POST":
         json = {"name": "matrix", "days": 1}
+    elif path == "/api/v1/notifications/read":
+        json = {}
     elif path == "/api/v1/tokens/{token_id}":
         made = mw.client.post("/api/v1/tokens", headers=headers, json={"days": 1}).json()
         path = path.format(token_id=made["id"])
@@ -525,6 +528,8 @@ PLAIN_PAGES: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/signals/new"): {r: 200 if r in RECORDERS else 403 for r in ROLES},
     ("POST", "/signals/new"): {r: 303 if r in RECORDERS else 403 for r in ROLES},
     ("GET", "/account"): dict.fromkeys(ROLES, 200),
+    ("GET", "/notifications"): dict.fromkeys(ROLES, 200),
+    ("POST", "/notifications/read"): dict.fromkeys(ROLES, 303),
     ("POST", "/account/tokens"): dict.fromkeys(ROLES, 200),
     ("POST", "/language"): dict.fromkeys(ROLES, 303),
     ("GET", "/mfa/setup"): dict.fromkeys(ROLES, 200),
@@ -630,6 +635,8 @@ def test_plain_page(mw: MatrixWorld, kind: str, role: str, key: tuple[str, str])
         r = browser.post(path, data={"csrf_token": csrf, "name": "matrix", "days": "1"})
     elif path == "/language":
         r = browser.post(path, data={"csrf_token": csrf, "locale": "en", "next": "/signals"})
+    elif path == "/notifications/read":
+        r = browser.post(path, data={"csrf_token": csrf})
     assert r.status_code == PLAIN_PAGES[key][role], (r.status_code, r.text[:300])
 
 

@@ -13,6 +13,7 @@ from opennrm.api import admin as admin_api
 from opennrm.api import audit as audit_api
 from opennrm.api import auth as auth_api
 from opennrm.api import errors as api_errors
+from opennrm.api import notifications as notifications_api
 from opennrm.api import signals as signals_api
 from opennrm.context import AppContext
 from opennrm.middleware import BodySizeLimit, SecurityHeaders
@@ -47,7 +48,13 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
     def health() -> dict[str, Any]:
         return {"status": "ok"}
 
-    for router in (auth_api.router, signals_api.router, audit_api.router, admin_api.router):
+    for router in (
+        auth_api.router,
+        signals_api.router,
+        audit_api.router,
+        admin_api.router,
+        notifications_api.router,
+    ):
         app.include_router(router)
 
     from opennrm.web import pages  # imported late: the pages are optional for the API

@@ -54,6 +54,12 @@ PEOPLE = {
         "Pro-tuki ry",
         ["supervisor"],
     ),
+    "ngo_dpo": (
+        "ewa.kowalczyk@protuki.example.org",
+        "Ewa Kowalczyk",
+        "Pro-tuki ry",
+        ["dpo"],
+    ),
     "helsinki_investigator": (
         "mikael.lindqvist@poliisi.example.fi",
         "Mikael Lindqvist",

@@ -285,6 +285,46 @@ def test_record_share_and_read_a_signal(browser: Browser, live_site: Site) -> No
     other.check("signal-break-glass-fi")
     other.close()
 
+    # --- the NGO's data protection officer is told, and follows the notice to the trail --------
+    dpo = Visit(browser, live_site)
+    dpo.sign_in("ngo_dpo")
+    nav_item = dpo.page.locator(".govuk-service-navigation__link[href='/notifications']")
+    expect(nav_item).to_contain_text("Viestit (1)")
+    expect(dpo.page.get_by_role("link", name="Viestit (1 lukematon)", exact=True)).to_be_visible()
+    nav_item.click()
+    expect(dpo.page.locator("h1")).to_have_text("Viestit")
+    rows = dpo.page.locator("tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Hätäpääsy")
+    expect(rows.first).to_contain_text("Uusi")
+    expect(rows.first).to_contain_text("leila.haddad@poliisi.example.fi")
+    dpo.check("notifications-fi")
+    dpo.page.locator(".opennrm-language-switch button[lang=en]").click()
+    expect(dpo.page.locator("h1")).to_have_text("Notifications")
+    expect(nav_item).to_contain_text("Notifications (1)")
+    expect(
+        dpo.page.get_by_role("link", name="Notifications (1 unread)", exact=True)
+    ).to_be_visible()
+    expect(rows.first.get_by_role("link", name=re.compile("View signal"))).to_have_count(0)
+    dpo.check("notifications")
+    rows.first.get_by_role("link", name=re.compile("View audit trail")).click()
+    dpo.page.wait_for_url(re.compile(r"/signals/[0-9a-f-]{36}/audit$"))
+    assert dpo.page.url.removeprefix(live_site.base_url) == f"{signal_path}/audit"
+    trail_table = dpo.page.locator("table")
+    expect(trail_table).to_contain_text("Emergency access")
+    expect(trail_table).to_contain_text("leila.haddad@poliisi.example.fi")
+    dpo.check("notifications-audit-trail")
+    dpo.page.go_back()
+    dpo.page.get_by_role("button", name="Mark all as read").click()
+    dpo.page.wait_for_url(re.compile(r"/notifications\?done=read$"))
+    expect(dpo.page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "All notifications are marked as read"
+    )
+    expect(rows.first).not_to_contain_text("New")
+    expect(nav_item).to_have_text("Notifications")
+    dpo.check("notifications-read")
+    dpo.close()
+
     # --- the NGO's supervisor, in Swedish, sees the audit trail with the police read on it ------
     supervisor = Visit(browser, live_site)
     supervisor.sign_in("ngo_supervisor")

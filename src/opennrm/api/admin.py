@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -12,7 +10,6 @@ from opennrm.api.deps import Ctx, CurrentActor
 from opennrm.auth import actions
 from opennrm.auth.models import User
 from opennrm.errors import Forbidden
-from opennrm.notifications.models import Notification
 from opennrm.policy import Action, can
 from opennrm.uow import unit_of_work
 
@@ -89,37 +86,3 @@ def update_user(ctx: Ctx, actor: CurrentActor, user_id: str, body: UserPatch) ->
             session, actor=actor, user_id=user_id, roles=body.roles, is_active=body.is_active
         )
         return user_out(user)
-
-
-class NotificationOut(BaseModel):
-    id: str
-    kind: str
-    record_type: str | None
-    record_id: str | None
-    message: str
-    created_at: datetime
-    read_at: datetime | None
-
-
-@router.get("/notifications", response_model=list[NotificationOut], tags=["notifications"])
-def notifications(ctx: Ctx, actor: CurrentActor) -> list[NotificationOut]:
-    """My in-app notifications, newest first."""
-    with unit_of_work(ctx.db) as session:
-        rows = session.scalars(
-            select(Notification)
-            .where(Notification.user_id == actor.user_id)
-            .order_by(Notification.created_at.desc())
-            .limit(200)
-        )
-        return [
-            NotificationOut(
-                id=n.id,
-                kind=n.kind,
-                record_type=n.record_type,
-                record_id=n.record_id,
-                message=n.message,
-                created_at=n.created_at,
-                read_at=n.read_at,
-            )
-            for n in rows
-        ]

@@ -20,6 +20,7 @@ from opennrm import audit
 from opennrm.audit.trail import AuditEntry
 from opennrm.auth import passwords, totp
 from opennrm.auth.models import (
+    LOCALES,
     ORGANISATION_TYPES,
     ROLES,
     LoginThrottle,
@@ -201,6 +202,20 @@ def update_user(
         ),
     )
     return user
+
+
+def set_locale(session: Session, *, actor: Actor, locale: str) -> None:
+    """Save the actor's interface language.
+
+    A display preference of one's own account, not personal data about anyone's case, so
+    it is saved without an audit entry.
+    """
+    if locale not in LOCALES:
+        raise Invalid(f"Unknown language {locale!r}; use one of {', '.join(LOCALES)}.")
+    user = session.get(User, actor.user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    user.locale = locale
 
 
 def _end_all_sessions(session: Session, user_id: str) -> None:

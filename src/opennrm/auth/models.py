@@ -18,6 +18,8 @@ ROLES = (
     "frontline", "caseworker", "investigator", "analyst", "supervisor", "coordinator",
     "dpo", "admin",
 )  # fmt: skip
+LOCALES = ("fi", "sv", "en")
+"""The interface languages a user may choose, in the order the language switch shows them."""
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

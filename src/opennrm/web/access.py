@@ -19,8 +19,9 @@ from opennrm.audit.models import AuditEvent
 from opennrm.auth.models import Organisation, User
 from opennrm.db import utcnow
 from opennrm.errors import NotFound
-from opennrm.policy import Action, Actor, can
-from opennrm.policy.visibility import load_facts
+from opennrm.policy import Action, Actor, RecordFacts, can
+from opennrm.policy.visibility import load_facts, visible
+from opennrm.signals.models import Signal
 from opennrm.signals.queries import RECORD_TYPE, load_signal_row
 
 # Record ids are UUIDs: anything else cannot exist and is answered as a missing record.
@@ -62,6 +63,58 @@ def signal_permissions(
         share=bool(can(actor, Action.SIGNAL_SHARE, facts)),
         read_trail=bool(can(actor, Action.AUDIT_READ, facts)),
     )
+
+
+@dataclass(frozen=True)
+class RecordLinks:
+    """Which of a signal's pages a visitor may open: the signal, its audit trail."""
+
+    signal: bool = False
+    trail: bool = False
+
+
+def record_links(
+    session: Session, actor: Actor, signal_ids: set[str], now: datetime | None = None
+) -> dict[str, RecordLinks]:
+    """For each of `signal_ids` that exists, whether the visitor may open the signal and
+    its trail: one query for the whole list, so a notification links only to a page that
+    will open. Reading is decided by `visible()` (as the lists are); the trail by `can()`
+    with the owner's facts, which are all that rule needs. Nothing is read or audited."""
+    if not signal_ids:
+        return {}
+    now = now or utcnow()
+    readable = visible(
+        actor,
+        record_type=RECORD_TYPE,
+        id_col=Signal.id,
+        owner_col=Signal.organisation_id,
+        creator_col=Signal.created_by,
+        now=now,
+    )
+    rows = session.execute(
+        select(
+            Signal.id,
+            Signal.organisation_id,
+            Signal.created_by,
+            Organisation.type,
+            readable.label("readable"),
+        )
+        .join(Organisation, Organisation.id == Signal.organisation_id)
+        .where(Signal.id.in_(signal_ids))
+    )
+    links: dict[str, RecordLinks] = {}
+    for signal_id, owner_id, created_by, owner_type, may_read in rows:
+        facts = RecordFacts(
+            record_type=RECORD_TYPE,
+            owner_org_id=owner_id,
+            owner_org_type=owner_type,
+            created_by=created_by,
+        )
+        links[signal_id] = RecordLinks(
+            signal=bool(may_read),
+            trail=bool(can(actor, Action.AUDIT_READ, facts)),
+        )
+    return links
 
 
 def share_targets(session: Session, actor: Actor) -> list[Organisation]:

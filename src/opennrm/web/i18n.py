@@ -23,9 +23,10 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
+from opennrm.auth import models as auth_models
 from opennrm.signals import codes
 
-LOCALES: tuple[str, ...] = ("fi", "sv", "en")
+LOCALES: tuple[str, ...] = auth_models.LOCALES
 """Interface languages, in the order the language switch shows them."""
 
 LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}

@@ -50,6 +50,22 @@ AUDIT_OUTCOMES = {
     "denied": N_("Refused"),
 }
 
+# Notifications: a short name for the kind, and a sentence saying what happened and what to
+# do. The stored message (in English, written by the domain) is shown beside it as detail.
+NOTIFICATION_KINDS = {
+    "break_glass": N_("Emergency access"),
+    "match_hit": N_("Match found"),
+}
+NOTIFICATION_SENTENCES = {
+    "break_glass": N_(
+        "Someone used emergency access to read a signal they could not otherwise see."
+    ),
+    "match_hit": N_(
+        "Another organisation found the same identifier in one of your signals. They may "
+        "contact you."
+    ),
+}
+
 SIGNAL_FIELDS = {
     "exploitation_types": N_("Forms of exploitation"),
     "summary": N_("Summary"),

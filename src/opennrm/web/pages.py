@@ -9,10 +9,17 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from opennrm.web import errors, i18n
-from opennrm.web.routes import account, auth, emergency, sharing, signals
+from opennrm.web.routes import account, auth, emergency, notifications, sharing, signals
 
 router = APIRouter(include_in_schema=False)
-for _area in (auth.router, signals.router, sharing.router, emergency.router, account.router):
+for _area in (
+    auth.router,
+    signals.router,
+    sharing.router,
+    emergency.router,
+    notifications.router,
+    account.router,
+):
     router.include_router(_area)
 
 

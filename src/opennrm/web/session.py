@@ -24,6 +24,7 @@ from opennrm.auth.models import Organisation
 from opennrm.auth.sessions import load_session
 from opennrm.context import AppContext
 from opennrm.errors import Forbidden
+from opennrm.notifications.queries import unread_count
 from opennrm.policy import Action, Actor, can
 from opennrm.policy.rules import CONTENT_ROLES
 from opennrm.uow import unit_of_work
@@ -67,6 +68,8 @@ class Visitor:
     csrf_token: str
     mfa_passed: bool
     mfa_enabled: bool
+    # Counted afresh on every request (one COUNT), like everything else the visitor has.
+    unread_notifications: int = 0
 
     @property
     def may_record(self) -> bool:
@@ -122,6 +125,7 @@ def load_visitor(request: Request) -> Visitor | None:
                     csrf_token=ws.csrf_token,
                     mfa_passed=ws.mfa_passed,
                     mfa_enabled=user.mfa_secret_enc is not None,
+                    unread_notifications=unread_count(session, actor=actor),
                 )
     request.state.visitor = visitor
     return visitor

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from opennrm.auth import totp
-from opennrm.auth.actions import authenticate
+from opennrm.auth.actions import authenticate, set_locale
 from opennrm.auth.models import User
 from opennrm.auth.sessions import (
     begin_mfa_enrolment,
@@ -23,7 +23,6 @@ from opennrm.auth.sessions import (
 )
 from opennrm.errors import Invalid, NotFound, RateLimited, Unauthenticated
 from opennrm.uow import unit_of_work
-from opennrm.web import preferences
 from opennrm.web.forms import FieldError
 from opennrm.web.i18n import gettext_for, normalise_locale
 from opennrm.web.render import render
@@ -159,7 +158,7 @@ def switch_language(request: Request, ctx: Ctx, visitor: OptionalVisitor, form: 
         return response
     if visitor is not None:
         with unit_of_work(ctx.db) as session:
-            preferences.set_locale(session, actor=visitor.actor, locale=locale)
+            set_locale(session, actor=visitor.actor, locale=locale)
     set_cookie(response, LOCALE_COOKIE, locale, max_age=LOCALE_COOKIE_SECONDS)
     return response
 

@@ -1,0 +1,53 @@
+"""Writes on the actor's own notifications.
+
+Marking a notification read is interface state, like the language: it changes nothing
+anybody else sees and touches no case content, so it writes no audit entry.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from opennrm.db import utcnow
+from opennrm.errors import Invalid, NotFound
+from opennrm.notifications.models import Notification
+from opennrm.policy import Actor
+
+MAX_IDS = 500
+
+
+def mark_read(session: Session, *, actor: Actor, notification_ids: list[str] | None) -> int:
+    """Mark the actor's notifications read; returns how many were unread until now.
+
+    `None` marks every unread notification of the actor; a list marks exactly those
+    (an empty list marks nothing). Only the actor's own notifications can be marked: an
+    id that does not exist or belongs to someone else raises `NotFound` before anything
+    is changed, the same answer for both, so nobody learns another user's ids. One
+    already read keeps the time it was first read.
+    """
+    now = utcnow()
+    mine = [Notification.user_id == actor.user_id]
+    if notification_ids is None:
+        rows = list(
+            session.scalars(select(Notification).where(*mine, Notification.read_at.is_(None)))
+        )
+    else:
+        wanted = set(notification_ids)
+        if len(wanted) > MAX_IDS:
+            raise Invalid(f"Mark at most {MAX_IDS} notifications at a time.")
+        if any(len(i) > 36 for i in wanted):
+            raise NotFound("No such notification.")
+        rows = (
+            list(session.scalars(select(Notification).where(*mine, Notification.id.in_(wanted))))
+            if wanted
+            else []
+        )
+        if len(rows) != len(wanted):
+            raise NotFound("No such notification.")
+    marked = 0
+    for row in rows:
+        if row.read_at is None:
+            row.read_at = now
+            marked += 1
+    return marked
