@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from opennrm import migrate
 from opennrm.app import create_app
 from opennrm.context import AppContext
-from opennrm.db import Database
+from opennrm.db import Database, make_engine
 from opennrm.migrate import SchemaNotCurrent
 from opennrm.tables import metadata
 from tests.conftest import make_settings
@@ -231,8 +231,10 @@ def test_sqlite_pragmas_hold_on_every_new_connection(ctx):
     """Each new DB-API connection gets them (they are per connection in SQLite)."""
     if not ctx.db.is_sqlite:
         pytest.skip("SQLite only")
-    # Raw connections: several open at once without each taking the write lock.
-    conns = [ctx.db.engine.raw_connection() for _ in range(3)]
+    # Raw connections: several open at once without each taking the write lock. The
+    # app's pool holds one SQLite connection, so each comes from an engine of its own.
+    engines = [make_engine(ctx.settings.database_url) for _ in range(3)]
+    conns = [e.raw_connection() for e in engines]
     try:
         assert len({id(c.driver_connection) for c in conns}) == 3
         for conn in conns:
@@ -244,6 +246,8 @@ def test_sqlite_pragmas_hold_on_every_new_connection(ctx):
     finally:
         for conn in conns:
             conn.close()
+        for e in engines:
+            e.dispose()
 
 
 def test_foreign_keys_are_enforced(ctx):

@@ -65,7 +65,16 @@ def new_id() -> str:
 def make_engine(url: str, *, pool_size: int | None = None) -> Engine:
     """Create an engine with the durability settings this project depends on."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # One connection: BEGIN IMMEDIATE lets one transaction run at a time anyway, and
+        # waiting in the pool's queue is first come, first served, where waiting inside
+        # SQLite's busy handler is sleep-and-retry (p99 in seconds; docs/benchmarks.md).
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=60,
+        )
         _configure_sqlite(engine)
         return engine
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
