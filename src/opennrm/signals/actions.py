@@ -18,7 +18,6 @@ from opennrm.db import utcnow
 from opennrm.errors import FieldProblem, Forbidden, Invalid, NotFound
 from opennrm.notifications.models import Notification
 from opennrm.policy import Action, Actor, can, share_problems
-from opennrm.policy.access import check, not_found
 from opennrm.policy.models import BreakGlass, Share
 from opennrm.signals import normalise
 from opennrm.signals.models import (
@@ -28,7 +27,7 @@ from opennrm.signals.models import (
     SignalOrganisation,
     SignalPerson,
 )
-from opennrm.signals.queries import RECORD_TYPE, load_signal_row
+from opennrm.signals.queries import RECORD_TYPE, access_signal
 from opennrm.signals.schemas import BreakGlassIn, ShareIn, SignalIn
 
 SIGNAL_FIELDS = (
@@ -168,21 +167,7 @@ def _store_parts(session: Session, signal: Signal, data: SignalIn, cipher: Field
 def _owned_for(
     session: Session, actor: Actor, signal_id: str, action: Action, now: datetime
 ) -> tuple[Signal, Organisation]:
-    row = load_signal_row(session, signal_id)
-    if row is None:
-        raise not_found(actor, action, RECORD_TYPE, signal_id)
-    signal, owner = row
-    check(
-        session,
-        actor,
-        action,
-        record_type=RECORD_TYPE,
-        record_id=signal.id,
-        owner_org_id=owner.id,
-        owner_org_type=owner.type,
-        created_by=signal.created_by,
-        now=now,
-    )
+    signal, owner, _decision = access_signal(session, signal_id, action, actor=actor, now=now)
     return signal, owner
 
 
@@ -342,19 +327,11 @@ def break_glass(
 ) -> BreakGlass:
     """Emergency access: justified, time-limited, flagged and notified to the DPO(s)."""
     now = utcnow()
-    row = load_signal_row(session, signal_id)
-    if row is None:
-        raise not_found(actor, Action.SIGNAL_BREAK_GLASS, RECORD_TYPE, signal_id)
-    signal, owner = row
-    check(
+    signal, owner, _decision = access_signal(
         session,
-        actor,
+        signal_id,
         Action.SIGNAL_BREAK_GLASS,
-        record_type=RECORD_TYPE,
-        record_id=signal.id,
-        owner_org_id=owner.id,
-        owner_org_type=owner.type,
-        created_by=signal.created_by,
+        actor=actor,
         now=now,
         purpose=data.justification,
     )

@@ -23,11 +23,10 @@ from opennrm.auth.models import Organisation, User, UserRole
 from opennrm.db import utcnow
 from opennrm.notifications.models import Notification
 from opennrm.policy import POLICE_TYPES, Action, Actor
-from opennrm.policy.access import check, not_found
 from opennrm.policy.rules import AUTHORITY_TYPES
 from opennrm.policy.visibility import visible
 from opennrm.signals.models import Signal, SignalIdentifier
-from opennrm.signals.queries import RECORD_TYPE, load_signal_row
+from opennrm.signals.queries import RECORD_TYPE, access_signal
 
 # How much one shared identifier says that two records concern the same person or firm.
 KIND_STRENGTH = {"identifier": 0.99, "phone": 0.9, "email": 0.9, "business_id": 0.8}
@@ -76,21 +75,8 @@ def find_matches(
     now: datetime | None = None,
 ) -> list[MatchOut]:
     now = now or utcnow()
-    row = load_signal_row(session, signal_id)
-    if row is None:
-        raise not_found(actor, Action.SIGNAL_READ, RECORD_TYPE, signal_id)
-    signal, owner = row
-    check(
-        session,
-        actor,
-        Action.SIGNAL_READ,
-        record_type=RECORD_TYPE,
-        record_id=signal.id,
-        owner_org_id=owner.id,
-        owner_org_type=owner.type,
-        created_by=signal.created_by,
-        now=now,
-        purpose="look for matches",
+    signal, _owner, _decision = access_signal(
+        session, signal_id, Action.SIGNAL_READ, actor=actor, now=now, purpose="look for matches"
     )
     mine = aliased(SignalIdentifier)
     theirs = aliased(SignalIdentifier)

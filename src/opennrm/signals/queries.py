@@ -64,6 +64,37 @@ def load_signal_row(
     return (row[0], row[1]) if row else None
 
 
+def access_signal(
+    session: Session,
+    signal_id: str,
+    action: Action,
+    *,
+    actor: Actor,
+    now: datetime,
+    purpose: str | None = None,
+    with_parts: bool = False,
+) -> tuple[Signal, Organisation, Decision]:
+    """The one way to reach a signal: load it, ask the policy, and refuse with 404 (or 403
+    where the caller may see it) — audited — unless the action is allowed."""
+    row = load_signal_row(session, signal_id, with_parts=with_parts)
+    if row is None:
+        raise not_found(actor, action, RECORD_TYPE, signal_id, purpose)
+    signal, owner = row
+    decision = check(
+        session,
+        actor,
+        action,
+        record_type=RECORD_TYPE,
+        record_id=signal.id,
+        owner_org_id=owner.id,
+        owner_org_type=owner.type,
+        created_by=signal.created_by,
+        now=now,
+        purpose=purpose,
+    )
+    return signal, owner, decision
+
+
 @dataclass(frozen=True)
 class SignalView:
     out: schemas.SignalOut
@@ -81,21 +112,14 @@ def read_signal(
 ) -> SignalView:
     """One signal as far as the caller may see it; audited with the fields shown."""
     now = now or utcnow()
-    row = load_signal_row(session, signal_id, with_parts=True)
-    if row is None:
-        raise not_found(actor, Action.SIGNAL_READ, RECORD_TYPE, signal_id, purpose)
-    signal, owner = row
-    decision = check(
+    signal, owner, decision = access_signal(
         session,
-        actor,
+        signal_id,
         Action.SIGNAL_READ,
-        record_type=RECORD_TYPE,
-        record_id=signal.id,
-        owner_org_id=owner.id,
-        owner_org_type=owner.type,
-        created_by=signal.created_by,
+        actor=actor,
         now=now,
         purpose=purpose,
+        with_parts=True,
     )
     full = decision.scope == "full"
     out = _to_out(signal, owner, cipher, decision, full)
@@ -255,20 +279,8 @@ def list_shares(
 ) -> list[schemas.ShareOut]:
     """The shares of a signal, for those who may change them (the owning organisation)."""
     now = now or utcnow()
-    row = load_signal_row(session, signal_id)
-    if row is None:
-        raise not_found(actor, Action.SIGNAL_SHARE, RECORD_TYPE, signal_id)
-    signal, owner = row
-    check(
-        session,
-        actor,
-        Action.SIGNAL_SHARE,
-        record_type=RECORD_TYPE,
-        record_id=signal.id,
-        owner_org_id=owner.id,
-        owner_org_type=owner.type,
-        created_by=signal.created_by,
-        now=now,
+    signal, _owner, _decision = access_signal(
+        session, signal_id, Action.SIGNAL_SHARE, actor=actor, now=now
     )
     rows = session.execute(
         select(Share, Organisation.name)
@@ -302,20 +314,8 @@ def signal_trail(
 ) -> list[AuditEvent]:
     """The audit trail of one signal, for its organisation's DPO and supervisors."""
     now = now or utcnow()
-    row = load_signal_row(session, signal_id)
-    if row is None:
-        raise not_found(actor, Action.AUDIT_READ, RECORD_TYPE, signal_id)
-    signal, owner = row
-    check(
-        session,
-        actor,
-        Action.AUDIT_READ,
-        record_type=RECORD_TYPE,
-        record_id=signal.id,
-        owner_org_id=owner.id,
-        owner_org_type=owner.type,
-        created_by=signal.created_by,
-        now=now,
+    signal, _owner, _decision = access_signal(
+        session, signal_id, Action.AUDIT_READ, actor=actor, now=now
     )
     events = events_for_record(session, RECORD_TYPE, signal.id)
     audit.record(
