@@ -1,0 +1,1 @@
+"""Benchmarks of OpenNRM against a real server. Not tests: run them by hand (bench/README.md)."""
