@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +14,16 @@ from opennrm.audit.chain import GENESIS_HASH, VerifyResult, entry_hash, verify_e
 from opennrm.audit.events import EVENT_TYPES
 from opennrm.audit.models import AuditEvent, AuditHead
 from opennrm.db import utcnow
+
+
+class Acting(Protocol):
+    """Who acts, as far as the trail needs to know (the policy's `Actor` fits)."""
+
+    @property
+    def user_id(self) -> str: ...
+
+    @property
+    def organisation_id(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -29,6 +39,16 @@ class AuditEntry:
     purpose: str | None = None
     outcome: str = "ok"
     detail: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def by(cls, actor: Acting, action: str, **values: Any) -> AuditEntry:
+        """An entry for an act of a signed-in actor (user and organisation filled in)."""
+        return cls(
+            action=action,
+            actor_user_id=actor.user_id,
+            actor_org_id=actor.organisation_id,
+            **values,
+        )
 
 
 def record(session: Session, entry: AuditEntry, *, at: datetime | None = None) -> AuditEvent:

@@ -59,10 +59,9 @@ def _entry(
     purpose: str | None = None,
     **detail: object,
 ) -> AuditEntry:
-    return AuditEntry(
-        action=action,
-        actor_user_id=actor.user_id,
-        actor_org_id=actor.organisation_id,
+    return AuditEntry.by(
+        actor,
+        action,
         record_type=RECORD_TYPE,
         record_id=record_id,
         fields=list(fields),

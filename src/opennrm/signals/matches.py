@@ -195,10 +195,9 @@ def _tell_holder(
             )
     audit.record(
         session,
-        AuditEntry(
-            action="signal.match_hit",
-            actor_user_id=actor.user_id,
-            actor_org_id=actor.organisation_id,
+        AuditEntry.by(
+            actor,
+            "signal.match_hit",
             record_type=RECORD_TYPE,
             record_id=other_id,
             detail={"strength": strength, "asked_by": actor.organisation_id},
@@ -209,10 +208,9 @@ def _tell_holder(
 def _audit_search(session: Session, actor: Actor, signal_id: str, found: int, hidden: int) -> None:
     audit.record(
         session,
-        AuditEntry(
-            action="signal.match",
-            actor_user_id=actor.user_id,
-            actor_org_id=actor.organisation_id,
+        AuditEntry.by(
+            actor,
+            "signal.match",
             record_type=RECORD_TYPE,
             record_id=signal_id,
             fields=["phones", "emails", "identifiers", "business_ids"],

@@ -125,10 +125,9 @@ def read_signal(
     out = _to_out(signal, owner, cipher, decision, full)
     audit.record(
         session,
-        AuditEntry(
-            action="signal.read",
-            actor_user_id=actor.user_id,
-            actor_org_id=actor.organisation_id,
+        AuditEntry.by(
+            actor,
+            "signal.read",
             record_type=RECORD_TYPE,
             record_id=signal.id,
             fields=list(FULL_SCOPE_FIELDS if full else SUMMARY_SCOPE_FIELDS),
@@ -256,10 +255,9 @@ def list_signals(
         )
     audit.record(
         session,
-        AuditEntry(
-            action="signal.search",
-            actor_user_id=actor.user_id,
-            actor_org_id=actor.organisation_id,
+        AuditEntry.by(
+            actor,
+            "signal.search",
             record_type=RECORD_TYPE,
             fields=["exploitation_types", "occurred_on", "municipality"],
             detail={
@@ -320,10 +318,9 @@ def signal_trail(
     events = events_for_record(session, RECORD_TYPE, signal.id)
     audit.record(
         session,
-        AuditEntry(
-            action="audit.read",
-            actor_user_id=actor.user_id,
-            actor_org_id=actor.organisation_id,
+        AuditEntry.by(
+            actor,
+            "audit.read",
             record_type=RECORD_TYPE,
             record_id=signal.id,
             detail={"events": len(events)},
