@@ -14,18 +14,31 @@ from opennrm.uow import unit_of_work
 
 PASSWORD = "Kesäkuu-2026-salasana"
 
+# key: (name, type, region, key in the demo deployment file, which routing uses)
 ORGS = {
-    "ngo": ("Pro-tuki ry (testi)", "ngo", "MK01"),
-    "helsinki": ("Helsingin poliisilaitos", "police", "MK01"),
-    "sisasuomi": ("Sisä-Suomen poliisilaitos", "police", "MK06"),
+    "ngo": ("Pro-tuki ry (testi)", "ngo", "MK01", None),
+    "helsinki": ("Helsingin poliisilaitos", "police", "MK01", "police-helsinki"),
+    "sisasuomi": ("Sisä-Suomen poliisilaitos", "police", "MK06", "police-sisa-suomi"),
+    "itauusimaa": ("Itä-Uudenmaan poliisilaitos", "police", "MK01", "police-ita-uusimaa"),
     "national_team": (
         "Ihmiskaupan tutkintaryhmä, Helsingin poliisilaitos",
         "national_team",
         "MK01",
+        "national-team",
     ),
-    "assistance": ("Ihmiskaupan uhrien auttamisjärjestelmä", "assistance_system", "MK09"),
-    "vantaa": ("Vantaan kaupunki, sosiaalipalvelut", "municipality", "MK01"),
-    "ministry": ("Oikeusministeriö, ihmiskaupan vastainen koordinaattori", "ministry", "MK01"),
+    "assistance": (
+        "Ihmiskaupan uhrien auttamisjärjestelmä",
+        "assistance_system",
+        "MK09",
+        "assistance-system",
+    ),
+    "vantaa": ("Vantaan kaupunki, sosiaalipalvelut", "municipality", "MK01", None),
+    "ministry": (
+        "Oikeusministeriö, ihmiskaupan vastainen koordinaattori",
+        "ministry",
+        "MK01",
+        None,
+    ),
 }
 
 # key: (org, name, roles)
@@ -39,6 +52,8 @@ PERSONAS = {
     "sisasuomi_investigator": ("sisasuomi", "Juha Nieminen", ["investigator"]),
     "national_team_lead": ("national_team", "Sari Laine", ["supervisor", "investigator"]),
     "assistance_caseworker": ("assistance", "Nguyen Thi Lan", ["caseworker"]),
+    "assistance_supervisor": ("assistance", "Anneli Heikkinen", ["supervisor"]),
+    "itauusimaa_investigator": ("itauusimaa", "Tuomas Lehtonen", ["investigator"]),
     "municipality_caseworker": ("vantaa", "Somchai Srisuk", ["caseworker"]),
     "analyst": ("ministry", "Olusegun Adeyemi", ["analyst"]),
     "coordinator": ("ministry", "Helena Lindqvist", ["coordinator"]),
@@ -80,9 +95,14 @@ def email_for(key: str) -> str:
 def seed_world(ctx: AppContext) -> World:
     world = World()
     with unit_of_work(ctx.db) as session:
-        for key, (name, type_, region) in ORGS.items():
+        for key, (name, type_, region, org_key) in ORGS.items():
             org = actions.create_organisation(
-                session, name=name, type=type_, region=region, contact_email=f"{key}@example.fi"
+                session,
+                name=name,
+                type=type_,
+                region=region,
+                contact_email=f"{key}@example.fi",
+                key=org_key,
             )
             world.orgs[key] = org.id
         for key, (org_key, name, roles) in PERSONAS.items():

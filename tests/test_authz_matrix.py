@@ -131,14 +131,35 @@ RECORD_ROUTES = [
     ),
     RecordRoute("audit", "GET", "/api/v1/audit", expected_audit),
     RecordRoute("matches", "GET", "/api/v1/signals/{signal_id}/matches", expected_read),
+    RecordRoute("timeline", "GET", "/api/v1/signals/{signal_id}/timeline", expected_read),
+    RecordRoute("screenings", "GET", "/api/v1/signals/{signal_id}/screenings", expected_read),
+    RecordRoute(
+        "screen",
+        "POST",
+        "/api/v1/signals/{signal_id}/screenings",
+        lambda s, r, k: expected_change(s, r, k, ok=201),
+    ),
+    RecordRoute(
+        "refer",
+        "POST",
+        "/api/v1/signals/{signal_id}/referrals",
+        lambda s, r, k: expected_change(s, r, k, ok=201),
+    ),
+    RecordRoute(
+        "note",
+        "POST",
+        "/api/v1/signals/{signal_id}/notes",
+        lambda s, r, k: expected_change(s, r, k, ok=201),
+    ),
 ]
-MUTATING = {"update", "share", "revoke", "break_glass"}
+MUTATING = {"update", "share", "revoke", "break_glass", "refer", "note", "screen"}
 
 # Routes without a record: role → expected status (same for both kinds).
 PLAIN_ROUTES: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/api/v1/signals"): {r: 201 if r in CONTENT | {"frontline"} else 403 for r in ROLES},
     ("GET", "/api/v1/signals"): dict.fromkeys(ROLES, 200),
     ("GET", "/api/v1/me"): dict.fromkeys(ROLES, 200),
+    ("GET", "/api/v1/screening/catalogue"): dict.fromkeys(ROLES, 200),
     ("GET", "/api/v1/organisations"): dict.fromkeys(ROLES, 200),
     ("GET", "/api/v1/tokens"): dict.fromkeys(ROLES, 200),
     ("POST", "/api/v1/tokens"): dict.fromkeys(ROLES, 201),
@@ -245,7 +266,7 @@ def mw(backend, template, tmp_path_factory) -> Iterator[MatrixWorld]:  # type: i
             for role in ROLES:
                 actor_id = user_ids[kind, role]
                 for situation in SITUATIONS:
-                    for group in ["read", *sorted(MUTATING)]:
+                    for group in ["read", *sorted(MUTATING), *sorted(PAGE_ONLY_GROUPS)]:
                         owner = {"own_created": x, "own": x, "other_police": z}.get(situation, y)
                         creator = actor_id if situation == "own_created" else creators[kind]
                         if owner != x:
@@ -326,6 +347,17 @@ def _call(mw: MatrixWorld, route: RecordRoute, kind: str, role: str, cell: Cell)
         )
     if route.name == "audit":
         return mw.client.get(path, headers=headers, params={"record_id": cell.signal_id})
+    if route.name == "refer":
+        # The matrix signals happen in Vantaa: the police referral goes to Itä-Uusimaa.
+        return mw.client.post(path, headers=headers, json={"target": "police", "consent": True})
+    if route.name == "screen":
+        return mw.client.post(
+            path, headers=headers, json={"profile": "adult_labour", "indicators": []}
+        )
+    if route.name == "note":
+        return mw.client.post(
+            path, headers=headers, json={"kind": "fact", "text": "Matriisin muistiinpano."}
+        )
     return mw.client.request(route.method, path, headers=headers)
 
 
@@ -356,6 +388,10 @@ def test_record_route(
         assert body == []  # the matrix signals hold no identifiers
     elif route.name == "audit" and expected == 200:
         assert all(e["record_id"] == cell.signal_id for e in body)
+    elif route.name == "timeline":
+        assert body[0]["kind"] == "signal" and body[0]["record_id"] == cell.signal_id
+    elif route.name == "refer" and expected == 201:
+        assert body["target_organisation_id"] == mw.orgs["itauusimaa"]
 
 
 LIST_CASES = [
@@ -464,7 +500,15 @@ def _api_routes(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
 
 
 def test_every_route_is_in_the_matrix(mw: MatrixWorld) -> None:
-    covered = {(r.method, r.path) for r in RECORD_ROUTES} | set(PLAIN_ROUTES) | OPEN_ROUTES
+    from tests import test_authz_referrals as referrals
+
+    covered = (
+        {(r.method, r.path) for r in RECORD_ROUTES}
+        | set(PLAIN_ROUTES)
+        | OPEN_ROUTES
+        | {(r.method, r.path) for r in referrals.ROUTES}
+        | set(referrals.PLAIN_ROUTES)
+    )
     routes = _api_routes(mw.client.app)
     missing = routes - covered
     assert not missing, f"routes without a matrix entry: {sorted(missing)}"
@@ -516,8 +560,33 @@ PAGE_ROUTES = [
         lambda s, r, k: 200 if r in CONTENT else 404,
     ),
     PageRoute("break_glass", "POST", "/signals/{signal_id}/break-glass", _web_break_glass),
+    PageRoute("timeline", "GET", "/signals/{signal_id}/timeline", expected_read),
+    PageRoute("referrals", "GET", "/signals/{signal_id}/referrals", expected_change),
+    PageRoute(
+        "refer",
+        "POST",
+        "/signals/{signal_id}/referrals",
+        lambda s, r, k: expected_change(s, r, k, ok=303),
+    ),
+    PageRoute("screen_page", "GET", "/signals/{signal_id}/screen", expected_change),
+    PageRoute(
+        "screen",
+        "POST",
+        "/signals/{signal_id}/screen",
+        lambda s, r, k: expected_change(s, r, k, ok=303),
+    ),
+    PageRoute("screenings", "GET", "/signals/{signal_id}/screenings", expected_read),
 ]
-PAGE_GROUP = {"share": "share", "revoke": "revoke", "break_glass": "break_glass"}
+PAGE_GROUP = {
+    "share": "share",
+    "revoke": "revoke",
+    "break_glass": "break_glass",
+    "refer": "web_refer",
+    "screen": "web_refer",
+}
+# Signals only the pages act on: the API's "refer" cells already hold an open referral,
+# and a second one to the same receiver is refused.
+PAGE_ONLY_GROUPS = {"web_refer"}
 
 # Pages without a record: role → expected status.
 RECORDERS = CONTENT | {"frontline"}
@@ -578,6 +647,11 @@ def _page_call(mw: MatrixWorld, route: PageRoute, kind: str, role: str, cell: Ce
             "justification": "Uhri voi olla vaarassa tänä yönä; tarvitsen numerot.",
             "hours": "2",
         }
+    elif route.name == "refer":
+        # The matrix signals happen in Vantaa: the police referral goes to Itä-Uusimaa.
+        form |= {"target": "police", "consent": "yes"}
+    elif route.name == "screen":
+        form |= {"profile": "adult_labour", "indicators": "AL-DR-1"}
     return browser.post(path, data=form)
 
 
@@ -606,6 +680,8 @@ def test_page_route(
         assert "Matrix signal." not in r.text
     elif route.name == "read":
         assert "Matrix signal." in r.text or "Changed in the matrix." in r.text
+    elif route.name == "refer" and expected == 303:
+        assert r.headers["location"].startswith("/referrals/")
 
 
 PLAIN_PAGE_CASES = [
@@ -694,6 +770,14 @@ def test_every_page_is_in_the_matrix(mw: MatrixWorld) -> None:
         ("GET", "/api/v1/openapi.json"),
     }
     assert len(pages) > 15, "the route walk found too few pages"
-    covered = {(r.method, r.path) for r in PAGE_ROUTES} | set(PLAIN_PAGES) | PAGES_TESTED_ELSEWHERE
+    from tests import test_authz_referrals as referrals
+
+    covered = (
+        {(r.method, r.path) for r in PAGE_ROUTES}
+        | set(PLAIN_PAGES)
+        | PAGES_TESTED_ELSEWHERE
+        | {(r.method, r.path) for r in referrals.PAGE_ROUTES}
+        | set(referrals.PLAIN_PAGES)
+    )
     assert not pages - covered, f"pages without a matrix entry: {sorted(pages - covered)}"
     assert not covered - pages, f"stale page entries: {sorted(covered - pages)}"

@@ -111,6 +111,8 @@ def test_operator_sets_up_a_deployment(empty_env, tmp_path):
         "police",
         "--region",
         "MK10",
+        "--key",
+        "police-pohjanmaa",
     )
     assert r.exit_code == 0, r.output
     police_id = r.stdout.strip()
@@ -124,11 +126,39 @@ def test_operator_sets_up_a_deployment(empty_env, tmp_path):
     assert "Unknown organisation type 'sheriff'" in bad.stderr
     dup = run(empty_env, "orgs", "create", "--name", "Pohjanmaan poliisilaitos", "--type", "police")
     assert dup.exit_code != 0 and "exists already" in dup.stderr
+    dup_key = run(
+        empty_env,
+        "orgs",
+        "create",
+        "--name",
+        "Toinen",
+        "--type",
+        "police",
+        "--key",
+        "police-pohjanmaa",
+    )
+    assert dup_key.exit_code != 0 and "key 'police-pohjanmaa' exists already" in dup_key.stderr
+    bad_key = run(
+        empty_env, "orgs", "create", "--name", "Kolmas", "--type", "ngo", "--key", "Bad Key"
+    )
+    assert bad_key.exit_code != 0 and "lower-case slug" in bad_key.stderr
 
     orgs = json.loads(run(empty_env, "orgs", "list", "--json").stdout)
     assert orgs == [
-        {"id": police_id, "name": "Pohjanmaan poliisilaitos", "type": "police", "region": "MK10"},
-        {"id": ngo_id, "name": "Rikosuhripäivystys Vaasa", "type": "ngo", "region": None},
+        {
+            "id": police_id,
+            "name": "Pohjanmaan poliisilaitos",
+            "type": "police",
+            "region": "MK10",
+            "key": "police-pohjanmaa",
+        },
+        {
+            "id": ngo_id,
+            "name": "Rikosuhripäivystys Vaasa",
+            "type": "ngo",
+            "region": None,
+            "key": None,
+        },
     ]
 
     r = run(
@@ -513,6 +543,12 @@ def test_demo_seeds_an_empty_database(demo_run):
     assert counts["users"] == len(accounts)
     assert counts["signals"] >= 300
     assert counts["shares"] > 0
+    # Referrals go through the real action: some identified (with a share), some
+    # anonymous, some already decided; and their receivers were notified.
+    assert counts["referrals"] >= 50
+    assert 0 < counts["referral_decisions"] < counts["referrals"]
+    assert counts["notifications"] >= counts["referrals"]
+    assert counts["email_outbox"] > 0
     roles = {line.split()[1] for line in r.stdout.splitlines() if "@demo.example.fi" in line}
     for role in ("frontline", "caseworker", "investigator", "analyst", "coordinator", "dpo"):
         assert any(role in r_ for r_ in roles), role

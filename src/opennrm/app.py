@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from opennrm import migrate
+from opennrm import migrate, worker
 from opennrm.api import admin as admin_api
 from opennrm.api import audit as audit_api
 from opennrm.api import auth as auth_api
 from opennrm.api import errors as api_errors
 from opennrm.api import notifications as notifications_api
+from opennrm.api import referrals as referrals_api
+from opennrm.api import screening as screening_api
 from opennrm.api import signals as signals_api
 from opennrm.context import AppContext
 from opennrm.middleware import BodySizeLimit, SecurityHeaders
@@ -38,6 +42,7 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
+        lifespan=_background_jobs(ctx),
     )
     app.state.ctx = ctx
     api_errors.install(app)
@@ -54,6 +59,8 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
         audit_api.router,
         admin_api.router,
         notifications_api.router,
+        referrals_api.router,
+        screening_api.router,
     ):
         app.include_router(router)
 
@@ -64,6 +71,21 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
     static = Path(__file__).parent / "web" / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")
     return app
+
+
+def _background_jobs(ctx: AppContext) -> Any:
+    """Lifespan: the background runner lives as long as the app (ADR 0009)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runner = worker.start_background(ctx)
+        app.state.worker = runner
+        try:
+            yield
+        finally:
+            worker.stop_background(runner)
+
+    return lifespan
 
 
 def _version() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -12,6 +13,7 @@ from opennrm.auth.actions import ThrottlePolicy
 from opennrm.auth.sessions import SessionTimeouts
 from opennrm.crypto import FieldCipher, derive_key
 from opennrm.db import Database
+from opennrm.referrals.config import ReferralConfig
 from opennrm.settings import Settings
 
 
@@ -41,6 +43,11 @@ class AppContext:
                 lockout=timedelta(minutes=settings.login_lockout_minutes),
             ),
         )
+
+    @cached_property
+    def referral_config(self) -> ReferralConfig:
+        """Routing and clocks, read once from the deployment and deadlines files."""
+        return ReferralConfig.from_settings(self.settings)
 
     def audit_signing_key(self) -> Ed25519PrivateKey:
         return signing_key(derive_key(self.secret_key, "audit-checkpoint"))

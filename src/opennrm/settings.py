@@ -12,8 +12,10 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEMO_DEADLINES_FILE = Path(__file__).parent / "demo" / "data" / "deadlines.json"
 
 
 class Environment(StrEnum):
@@ -43,6 +45,21 @@ class Settings(BaseSettings):
     # Whether a match in police-held data is shown to partners outside the authorities
     # as a hit (existence and contact only). Off: they learn nothing at all.
     police_hits_to_partners: bool = False
+    # E-mail: off while smtp_host is unset. Messages carry no personal data, only a link.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    mail_from: str = "OpenNRM <noreply@opennrm.invalid>"
+    public_url: str = "http://127.0.0.1:8000"
+    # Background jobs: in the web process while redis_url is unset, else an RQ queue.
+    redis_url: str | None = None
+    worker_interval_seconds: int = Field(default=60, ge=1)
+    deadlines_file: Path | None = None
+    # The deployment description (regions, municipalities, police departments, routing
+    # rules); None means the Finnish demo deployment shipped with OpenNRM.
+    deployment_file: Path | None = None
 
     @property
     def is_production(self) -> bool:
@@ -51,6 +68,14 @@ class Settings(BaseSettings):
     @property
     def mfa_required(self) -> bool:
         return self.is_production
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.smtp_host)
+
+    def resolved_deadlines_file(self) -> Path:
+        """The deployment's deadlines file; the demo's when none is set."""
+        return self.deadlines_file or DEMO_DEADLINES_FILE
 
     def resolved_secret_key(self) -> str:
         return self.secret_key or _generated_secret(self.data_dir, "secret.key")

@@ -7,9 +7,13 @@ domain model modules it needs directly.
 from opennrm.audit import models as audit_models
 from opennrm.auth import models as auth_models
 from opennrm.db import Base
+from opennrm.notes import models as note_models
 from opennrm.notifications import models as notification_models
 from opennrm.policy import models as policy_models
+from opennrm.referrals import models as referral_models
+from opennrm.screening import models as screening_models
 from opennrm.signals import models as signal_models
+from opennrm.support import models as support_models
 
 metadata = Base.metadata
 
@@ -17,7 +21,11 @@ __all__ = [
     "audit_models",
     "auth_models",
     "metadata",
+    "note_models",
     "notification_models",
     "policy_models",
+    "referral_models",
+    "screening_models",
     "signal_models",
+    "support_models",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -68,8 +69,11 @@ def create_organisation(
     type: str,
     region: str | None = None,
     contact_email: str | None = None,
+    key: str | None = None,
     actor: Actor | None = None,
 ) -> Organisation:
+    """Add an organisation. `key` ties it to the deployment configuration (routing finds
+    the competent police department and the assistance system by it)."""
     name = name.strip()
     if not name or len(name) > 200:
         raise Invalid("An organisation needs a name of 1 to 200 characters.")
@@ -79,7 +83,12 @@ def create_organisation(
         )
     if session.scalar(select(Organisation.id).where(Organisation.name == name)):
         raise Conflict(f"An organisation named {name!r} exists already.")
-    org = Organisation(name=name, type=type, region=region, contact_email=contact_email)
+    if key is not None:
+        if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", key) or len(key) > 64:
+            raise Invalid("An organisation key is a lower-case slug such as police-helsinki.")
+        if session.scalar(select(Organisation.id).where(Organisation.key == key)):
+            raise Conflict(f"An organisation with the key {key!r} exists already.")
+    org = Organisation(name=name, type=type, region=region, contact_email=contact_email, key=key)
     session.add(org)
     session.flush()
     audit.record(
@@ -90,7 +99,7 @@ def create_organisation(
             record_id=org.id,
             actor_user_id=actor.user_id if actor else None,
             actor_org_id=actor.organisation_id if actor else None,
-            fields=["name", "type", "region"],
+            fields=["name", "type", "region", "key"],
         ),
     )
     return org

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from opennrm.db import Base, UTCDateTime, new_id, utcnow
@@ -28,12 +28,20 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 
 class Organisation(Base):
     __tablename__ = "organisations"
-    __table_args__ = (CheckConstraint(_in("type", ORGANISATION_TYPES), name="type_known"),)
+    # The key's uniqueness is an index, not a constraint: SQLite adds an index to a
+    # populated table in place, where a constraint would mean rebuilding the table.
+    __table_args__ = (
+        CheckConstraint(_in("type", ORGANISATION_TYPES), name="type_known"),
+        Index("uq_organisations_key", "key", unique=True),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     type: Mapped[str] = mapped_column(String(32))
     region: Mapped[str | None] = mapped_column(String(16))
+    # The organisation's key in the deployment configuration ("police-ita-uusimaa"), by
+    # which routing finds, e.g., the police department competent for a municipality.
+    key: Mapped[str | None] = mapped_column(String(64))
     contact_email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

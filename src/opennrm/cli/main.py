@@ -131,6 +131,31 @@ def demo(
         _serve(host, port, 1)
 
 
+@app.command()
+def worker(
+    burst: Annotated[
+        bool,
+        typer.Option("--burst", help="Queue every periodic job once, work them off and exit."),
+    ] = False,
+    queue: Annotated[str, typer.Option(help="RQ queue name.")] = "opennrm",
+) -> None:
+    """Run the background jobs from the Redis queue (needs OPENNRM_REDIS_URL)."""
+    from opennrm.worker.redis_queue import run_worker
+
+    settings = get_settings()
+    if not settings.redis_url:
+        raise _fail(
+            "OPENNRM_REDIS_URL is not set; without Redis the jobs run inside `opennrm serve`"
+        )
+    _ready_ctx().db.dispose()  # the schema must be current; each job opens its own context
+    run_worker(
+        settings.redis_url,
+        interval=settings.worker_interval_seconds,
+        queue_name=queue,
+        burst=burst,
+    )
+
+
 def _print_accounts(accounts: list[DemoAccount]) -> None:
     typer.echo("\nDemo accounts (e-mail — role — organisation):")
     for a in accounts:
@@ -159,6 +184,10 @@ def orgs_create(
     name: Annotated[str, typer.Option(help="Organisation name.")],
     type: Annotated[str, typer.Option("--type", help="Organisation type (CONTRACT.md).")],
     region: Annotated[str | None, typer.Option(help="Region code, e.g. MK01.")] = None,
+    key: Annotated[
+        str | None,
+        typer.Option(help="Key in the deployment file (e.g. police-lappi), used by routing."),
+    ] = None,
 ) -> None:
     """Add an organisation; prints its id."""
     from opennrm.auth import actions
@@ -166,7 +195,7 @@ def orgs_create(
     ctx = _ready_ctx()
     try:
         with unit_of_work(ctx.db) as session:
-            org = actions.create_organisation(session, name=name, type=type, region=region)
+            org = actions.create_organisation(session, name=name, type=type, region=region, key=key)
             typer.echo(org.id)
     except DomainError as exc:
         raise _fail(exc.message) from None
@@ -182,7 +211,7 @@ def orgs_list(
     ctx = _ready_ctx()
     with unit_of_work(ctx.db) as session:
         rows = [
-            {"id": o.id, "name": o.name, "type": o.type, "region": o.region}
+            {"id": o.id, "name": o.name, "type": o.type, "region": o.region, "key": o.key}
             for o in session.scalars(select(Organisation).order_by(Organisation.name))
         ]
     if as_json:

@@ -145,6 +145,11 @@ class Deployment:
     organisations: tuple[Organisation, ...]
     synthetic: SyntheticHints
     _by_name: Mapping[str, Municipality] = field(repr=False, compare=False)
+    # Referral law of the deployment: whether a child is referred with identity to the
+    # assistance system and the police whatever the consent.
+    children_always_referred: bool = False
+    # Local time of the deployment: the day a deadline ends is a local day.
+    timezone: str = "UTC"
 
     def region(self, code: str) -> Region:
         for region in self.regions:
@@ -371,6 +376,10 @@ def parse_deployment(data: Mapping[str, Any]) -> Deployment:
     )
 
     locales = _strings(data, "locales", "deployment") if "locales" in data else ("fi",)
+    referral = _obj(data.get("referral", {}), "referral")
+    children_always = referral.get("children_always_referred", False)
+    if not isinstance(children_always, bool):
+        raise DeploymentError("referral.children_always_referred must be true or false")
     return Deployment(
         key=_str(data, "key", "deployment"),
         country=_str(data, "country", "deployment"),
@@ -383,6 +392,8 @@ def parse_deployment(data: Mapping[str, Any]) -> Deployment:
         organisations=tuple(organisations),
         synthetic=synthetic,
         _by_name=MappingProxyType(by_name),
+        children_always_referred=children_always,
+        timezone=_opt_str(data, "timezone", "deployment") or "UTC",
     )
 
 

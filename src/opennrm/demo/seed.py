@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from random import Random
 from typing import Any
 
@@ -21,8 +21,11 @@ from opennrm.context import AppContext
 from opennrm.db import utcnow
 from opennrm.demo.finland import Deployment, load_deployment
 from opennrm.demo.synthetic import generate_signals, strip_truth
+from opennrm.policy import Actor
+from opennrm.referrals import actions as referral_actions
+from opennrm.referrals.schemas import DecisionIn, ReferralIn
 from opennrm.signals import actions as signal_actions
-from opennrm.signals.schemas import ShareIn, SignalIn
+from opennrm.signals.schemas import SignalIn
 from opennrm.uow import unit_of_work
 
 DEMO_PASSWORD = "demo-Ihmiskauppa-2026"  # noqa: S105 - printed by `opennrm demo`; refused in production
@@ -53,7 +56,12 @@ ACCOUNTS: dict[str, list[tuple[list[str], int]]] = {
     "ngo": [(["caseworker"], 1), (["frontline"], 1)],
     "ministry": [(["coordinator"], 1), (["analyst"], 1)],
 }
-EXTRA_ACCOUNTS = [("helsinki", ["supervisor"]), ("helsinki", ["dpo"]), ("ministry", ["admin"])]
+EXTRA_ACCOUNTS = [
+    ("police-helsinki", ["supervisor"]),
+    ("police-helsinki", ["dpo"]),
+    ("police-ita-uusimaa", ["supervisor"]),
+    ("ministry-coordinator", ["admin"]),
+]
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,7 @@ def _seed_organisations(ctx: AppContext, deployment: Deployment) -> dict[str, st
                 type=org.type,
                 region=org.region,
                 contact_email=f"{org.key}@{DOMAIN}",
+                key=org.key,
             )
             ids[org.key] = created.id
     return ids
@@ -156,11 +165,19 @@ def _seed_signals(
             if set(u.roles) & {"frontline", "caseworker"}
         ]
         org_type = {o.id: o.type for o in session.scalars(select(Organisation))}
+        caseworker = next(
+            (
+                u
+                for u in session.scalars(select(User).order_by(User.email))
+                if org_type[u.organisation_id] == "assistance_system" and "caseworker" in u.roles
+            ),
+            None,
+        )
+        decider = auth_actions.actor_for(session, caseworker, via="system") if caseworker else None
     assistance = next(
         (org_ids[o.key] for o in deployment.organisations if o.type == "assistance_system"), None
     )
     payloads = generate_signals(count, seed_value, deployment)
-    today = utcnow().date()
     # Batches of 25 per transaction: seeding is one operator act, and a commit per signal
     # (an fsync each, with synchronous=FULL) would make the first demo start slowly.
     for start in range(0, len(payloads), 25):
@@ -176,7 +193,7 @@ def _seed_signals(
                     org_ids,
                     org_type,
                     assistance,
-                    today,
+                    decider,
                 )
         done = min(start + 25, len(payloads))
         if done % 50 == 0 or done == len(payloads):
@@ -193,45 +210,57 @@ def _seed_one(
     org_ids: dict[str, str],
     org_type: dict[str, str],
     assistance: str | None,
-    today: date,
+    decider: Actor | None,
 ) -> None:
     actor = auth_actions.actor_for(session, author, via="system")
     signal, _ = signal_actions.create_signal(
         session, SignalIn.model_validate(strip_truth(payload)), actor=actor, cipher=ctx.cipher
     )
+    # Refer through the real action, back-dated, so that queues show deadlines met, due
+    # and missed, and the ageing report has something to count.
+    sent_at = utcnow() - timedelta(days=rng.randint(0, 40), hours=rng.randint(0, 23))
+    own_type = org_type[actor.organisation_id]
     police_key = deployment.police_organisation_for_municipality(signal.municipality or "")
     if (
-        signal.consent_to_police
-        and police_key
+        police_key
         and police_key in org_ids
         and org_ids[police_key] != actor.organisation_id
-        and rng.random() < 0.6
-    ):
-        signal_actions.share_signal(
-            session,
-            signal.id,
-            ShareIn(
-                organisation_id=org_ids[police_key],
-                basis="consent",
-                expires_on=today + timedelta(days=rng.randint(30, 300)),
-                scope="full",
-            ),
-            actor=actor,
-        )
-    if (
-        signal.consent_to_assistance_system
-        and assistance
-        and org_type[actor.organisation_id] != "assistance_system"
+        and own_type not in ("police", "national_team", "nbi")
         and rng.random() < 0.5
     ):
-        signal_actions.share_signal(
+        referral_actions.create_referral(
             session,
             signal.id,
-            ShareIn(
-                organisation_id=assistance,
-                basis="consent",
-                expires_on=today + timedelta(days=rng.randint(30, 300)),
-                scope=rng.choice(["full", "summary"]),
-            ),
+            ReferralIn(target="police", consent=signal.consent_to_police),
             actor=actor,
+            config=ctx.referral_config,
+            now=sent_at,
         )
+    if (
+        assistance
+        and own_type not in ("assistance_system", "police", "national_team", "nbi")
+        and rng.random() < 0.5
+    ):
+        referral = referral_actions.create_referral(
+            session,
+            signal.id,
+            ReferralIn(target="assistance_system", consent=signal.consent_to_assistance_system),
+            actor=actor,
+            config=ctx.referral_config,
+            now=sent_at,
+        )
+        if decider is not None and referral.machine == "assistance" and rng.random() < 0.5:
+            decided_at = sent_at + timedelta(days=rng.randint(1, 6))
+            if decided_at < utcnow():
+                referral_actions.decide(
+                    session,
+                    referral.id,
+                    DecisionIn(
+                        decision=rng.choice(["admit", "admit", "admit", "decline"]),
+                        reason="Demo: päätös perustuu haastatteluun ja ohjaajan arvioon.",
+                    ),
+                    actor=decider,
+                    cipher=ctx.cipher,
+                    config=ctx.referral_config,
+                    now=decided_at,
+                )

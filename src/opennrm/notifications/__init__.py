@@ -1,1 +1,1 @@
-"""In-app notifications (e-mail delivery comes with the referral mechanism)."""
+"""In-app notifications, and the e-mail that tells a user one is waiting (no content)."""

@@ -12,7 +12,10 @@ from opennrm.policy.rules import (
     Actor,
     Decision,
     RecordFacts,
+    ReferralFacts,
     can,
+    can_referral,
+    referrer_sees_status,
     share_problems,
 )
 
@@ -23,6 +26,9 @@ __all__ = [
     "Actor",
     "Decision",
     "RecordFacts",
+    "ReferralFacts",
     "can",
+    "can_referral",
+    "referrer_sees_status",
     "share_problems",
 ]

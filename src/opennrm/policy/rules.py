@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Literal
 
 Scope = Literal["full", "summary"]
-Via = Literal["owner", "creator", "assigned", "share", "break_glass"]
+Via = Literal["owner", "creator", "assigned", "share", "break_glass", "receiver", "referrer"]
 
 POLICE_TYPES = frozenset({"police", "national_team", "nbi"})
 """Organisations whose records are police information."""
@@ -29,6 +29,9 @@ RECORDING_ROLES = CONTENT_ROLES | {"frontline"}
 BREAK_GLASS_ROLES = CONTENT_ROLES
 AUDIT_ROLES = frozenset({"dpo", "supervisor"})
 ADMIN_ROLES = frozenset({"admin"})
+AGEING_ROLES = frozenset({"supervisor", "coordinator", "analyst"})
+"""Roles that see the ageing report: counts per organisation, never case content."""
+NATIONAL_VIEW_ROLES = frozenset({"coordinator", "analyst"})
 
 MAX_SHARE_DAYS = 366
 
@@ -43,6 +46,15 @@ class Action(StrEnum):
     SIGNAL_BREAK_GLASS = "signal.break_glass"
     AUDIT_READ = "audit.read"
     USER_MANAGE = "user.manage"
+    SCREENING_CREATE = "screening.create"
+    NOTE_CREATE = "note.create"
+    REFERRAL_CREATE = "referral.create"
+    REFERRAL_LIST = "referral.list"
+    REFERRAL_READ = "referral.read"
+    REFERRAL_DECIDE = "referral.decide"
+    SUPPORT_PLAN = "support.plan"
+    REFERRAL_NOTE = "referral.note"
+    AGEING_READ = "referral.ageing"
 
 
 @dataclass(frozen=True)
@@ -118,6 +130,10 @@ def can(actor: Actor, action: Action, facts: RecordFacts | None = None) -> Decis
         return Decision(True)
     if action is Action.USER_MANAGE:
         return _allow_if(actor.has_any(ADMIN_ROLES), "only administrators manage users")
+    if action is Action.REFERRAL_LIST:
+        return Decision(True)
+    if action is Action.AGEING_READ:
+        return _allow_if(actor.has_any(AGEING_ROLES), "only supervisors, coordinators and analysts")
     if facts is None:
         raise ValueError(f"{action} needs the record's facts")
 
@@ -130,13 +146,69 @@ def can(actor: Actor, action: Action, facts: RecordFacts | None = None) -> Decis
         if own_org and actor.has_any(AUDIT_ROLES):
             return Decision(True, via="owner")
         return _refuse_visible(read, "only the owning organisation's DPO or supervisor")
-    if action in (Action.SIGNAL_UPDATE, Action.SIGNAL_SHARE, Action.SIGNAL_REVOKE_SHARE):
+    if action in (
+        Action.SIGNAL_UPDATE,
+        Action.SIGNAL_SHARE,
+        Action.SIGNAL_REVOKE_SHARE,
+        Action.SCREENING_CREATE,
+        Action.NOTE_CREATE,
+        Action.REFERRAL_CREATE,
+    ):
         if read.via in ("owner", "creator"):
             return read
         return _refuse_visible(read, "only the owning organisation changes or shares a record")
     if action is Action.SIGNAL_BREAK_GLASS:
         return _break_glass(actor, facts, read)
     raise ValueError(f"unknown action {action}")
+
+
+@dataclass(frozen=True)
+class ReferralFacts:
+    """What the policy needs to know about one referral: who sent it and who received it."""
+
+    from_org_id: str
+    target_org_id: str
+    created_by: str
+
+
+REFERRAL_ACTIONS = frozenset(
+    {
+        Action.REFERRAL_READ,
+        Action.REFERRAL_DECIDE,
+        Action.SUPPORT_PLAN,
+        Action.REFERRAL_NOTE,
+    }
+)
+
+
+def can_referral(actor: Actor, action: Action, facts: ReferralFacts) -> Decision:
+    """Decide one act on a referral.
+
+    A referral has two parties. The receiving organisation owns the case: its
+    caseworkers, investigators and supervisors read it and take its decisions. The
+    referring organisation may follow what it sent — how far, the queries decide from
+    the consent on the referral — but never decides. Nobody else learns it exists.
+    """
+    if action not in REFERRAL_ACTIONS:
+        raise ValueError(f"{action} is not an act on a referral")
+    if actor.has_any(ADMIN_ROLES):
+        return DENY_HIDDEN
+    receiver = actor.organisation_id == facts.target_org_id and actor.has_any(CONTENT_ROLES)
+    referrer_org = actor.organisation_id == facts.from_org_id
+    referrer = referrer_org and (actor.has_any(CONTENT_ROLES) or facts.created_by == actor.user_id)
+    if receiver:
+        return Decision(True, scope="full", via="receiver")
+    if not referrer:
+        return DENY_HIDDEN
+    if action is Action.REFERRAL_READ:
+        return Decision(True, scope="summary", via="referrer")
+    return Decision(False, reveal=True, reason="only the receiving organisation decides")
+
+
+def referrer_sees_status(*, consent: bool) -> bool:
+    """The referrer follows the status of its referral only as far as consent covers:
+    without the person's consent it learns that the referral arrived, not what came of it."""
+    return consent
 
 
 def _break_glass(actor: Actor, facts: RecordFacts, read: Decision) -> Decision:

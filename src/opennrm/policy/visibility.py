@@ -139,3 +139,17 @@ def load_facts(
         share_scope=share_scope,
         break_glass=bool(break_glass),
     )
+
+
+def referral_visible(
+    actor: Actor, *, from_col: Column, target_col: Column, creator_col: Column
+) -> ColumnElement[bool]:
+    """The referrals an actor may see: `rules.can_referral(..., REFERRAL_READ, ...)` in SQL."""
+    if actor.has_any(ADMIN_ROLES):
+        return false()
+    clauses: list[ColumnElement[bool]] = []
+    if actor.has_any(CONTENT_ROLES):
+        clauses.append(target_col == actor.organisation_id)
+        clauses.append(from_col == actor.organisation_id)
+    clauses.append(and_(from_col == actor.organisation_id, creator_col == actor.user_id))
+    return or_(false(), *clauses)

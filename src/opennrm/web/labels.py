@@ -55,6 +55,9 @@ AUDIT_OUTCOMES = {
 NOTIFICATION_KINDS = {
     "break_glass": N_("Emergency access"),
     "match_hit": N_("Match found"),
+    "referral_received": N_("New referral"),
+    "referral_status": N_("Referral status changed"),
+    "referral_overdue": N_("Referral past its deadline"),
 }
 NOTIFICATION_SENTENCES = {
     "break_glass": N_(
@@ -63,6 +66,17 @@ NOTIFICATION_SENTENCES = {
     "match_hit": N_(
         "Another organisation found the same identifier in one of your signals. They may "
         "contact you."
+    ),
+    "referral_received": N_(
+        "A referral or an anonymous notification has arrived for your organisation. You "
+        "find it under Referrals."
+    ),
+    "referral_status": N_(
+        "There is a new decision on a referral your organisation made. You find it under Referrals."
+    ),
+    "referral_overdue": N_(
+        "A referral in your organisation's queue is past its deadline. The ageing report "
+        "shows all of them."
     ),
 }
 
@@ -104,3 +118,125 @@ PURPOSES = {
     "record the signal": N_("Recording the signal"),
     "update the signal": N_("Changing the signal"),
 }
+
+# --- the referral mechanism -----------------------------------------------------------------
+
+# What a referral is, as one phrase: the target, and whether it went as an anonymous
+# notification (no consent, no identity).
+REFERRAL_KINDS = {
+    ("assistance_system", False): N_("Referral to the assistance system"),
+    ("assistance_system", True): N_("Anonymous notification to the assistance system"),
+    ("police", False): N_("Referral to the police"),
+    ("police", True): N_("Anonymous notification to the police"),
+}
+
+REFERRAL_STATUSES = {
+    "received": N_("Received"),
+    "admitted": N_("Admitted"),
+    "identified": N_("Identified as a victim"),
+    "not_identified": N_("Not identified as a victim"),
+    "declined": N_("Declined"),
+    "exited": N_("Exited from assistance"),
+    "reconsidering_admission": N_("Admission being reconsidered"),
+    "reconsidering_identification": N_("Identification being reconsidered"),
+    "accepted": N_("Accepted for investigation"),
+    "notified": N_("Notified"),
+    "acknowledged": N_("Acknowledged"),
+}
+
+# The colour of a status tag: what still owes a decision stands out; what is closed is grey.
+STATUS_TAG_COLOURS = {
+    "received": "blue",
+    "notified": "blue",
+    "admitted": "turquoise",
+    "identified": "green",
+    "accepted": "green",
+    "not_identified": "orange",
+    "reconsidering_admission": "yellow",
+    "reconsidering_identification": "yellow",
+    "declined": "grey",
+    "exited": "grey",
+    "acknowledged": "grey",
+}
+
+DECISIONS = {
+    "admit": N_("Admit to the assistance system"),
+    "decline": N_("Decline"),
+    "identify_victim": N_("Identify as a victim of trafficking"),
+    "not_victim": N_("Not a victim of trafficking"),
+    "extend_period": N_("Extend the recovery and reflection period"),
+    "exit": N_("Exit from assistance"),
+    "reconsider": N_("Reconsider"),
+    "accept": N_("Accept for investigation"),
+    "acknowledge": N_("Acknowledge"),
+}
+
+# A decision once taken, for the history and the timeline ("admit" → "Admitted …").
+DECISIONS_TAKEN = {
+    "admit": N_("Admitted to the assistance system"),
+    "decline": N_("Declined"),
+    "identify_victim": N_("Identified as a victim"),
+    "not_victim": N_("Not identified as a victim"),
+    "extend_period": N_("Recovery and reflection period extended"),
+    "exit": N_("Exited from assistance"),
+    "reconsider": N_("Taken up for reconsideration"),
+    "accept": N_("Accepted for investigation"),
+    "acknowledge": N_("Acknowledged"),
+}
+
+DECISION_HINTS = {
+    "admit": N_(
+        "The person becomes a client of the assistance system and a presumed victim. The "
+        "recovery and reflection period starts."
+    ),
+    "decline": N_("The person is not admitted. The reasons are kept with the decision."),
+    "identify_victim": N_("The person is identified as a victim of trafficking in human beings."),
+    "not_victim": N_("There are no grounds to identify the person as a victim."),
+    "extend_period": N_("The recovery and reflection period ends on a later day."),
+    "exit": N_("Assistance ends. Running services end today."),
+    "reconsider": N_("The earlier decision is taken up again, for example on a request."),
+    "accept": N_("The police department takes up the matter for investigation."),
+    "acknowledge": N_("Your organisation has seen the notification. Nothing else follows."),
+}
+
+# Decisions that set the end of the recovery and reflection period.
+PERIOD_DECISIONS = ("admit", "extend_period")
+
+NOTE_KINDS = {
+    "fact": N_("Fact"),
+    "assessment": N_("Assessment"),
+}
+NOTE_KIND_HINTS = {
+    "fact": N_("Something seen, heard or documented."),
+    "assessment": N_("Your professional judgement or interpretation."),
+}
+NOTE_TAG_COLOURS = {"fact": "blue", "assessment": "purple"}
+
+AGE_GROUPS = {
+    "under_18": N_("Under 18"),
+    "18_29": N_("18–29 years"),
+    "30_39": N_("30–39 years"),
+    "40_49": N_("40–49 years"),
+    "50_plus": N_("50 years or over"),
+    "unknown": N_("Not known"),
+}
+
+# The timeline's events, by the title the timeline query gives them. Decisions, services
+# and notes are named by their own lists above.
+TIMELINE_TITLES = {
+    "signal_recorded": N_("Signal recorded"),
+    "grounds_to_refer": N_("Screened: grounds to refer"),
+    "no_grounds_to_refer": N_("Screened: no grounds to refer"),
+    "referral_police": N_("Referred to the police"),
+    "referral_assistance_system": N_("Referred to the assistance system"),
+    "referral_police_anonymous": N_("Anonymous notification to the police"),
+    "referral_assistance_system_anonymous": N_("Anonymous notification to the assistance system"),
+}
+
+# Screening with the operational indicators.
+INDICATOR_STRENGTHS = {
+    "strong": N_("Strong"),
+    "medium": N_("Medium"),
+    "weak": N_("Weak"),
+}
+STRENGTH_TAG_COLOURS = {"strong": "purple", "medium": "blue", "weak": "grey"}

@@ -9,7 +9,15 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from opennrm.web import errors, i18n
-from opennrm.web.routes import account, auth, emergency, notifications, sharing, signals
+from opennrm.web.routes import (
+    account,
+    auth,
+    emergency,
+    notifications,
+    referrals,
+    sharing,
+    signals,
+)
 
 router = APIRouter(include_in_schema=False)
 for _area in (
@@ -18,6 +26,7 @@ for _area in (
     sharing.router,
     emergency.router,
     notifications.router,
+    referrals.router,
     account.router,
 ):
     router.include_router(_area)

@@ -1,0 +1,1 @@
+"""Case notes: what somebody wrote down, marked as a fact or as an assessment."""

@@ -1,0 +1,1 @@
+"""Victim support: the assistance system's case of a referral, its decisions and services."""

@@ -1,0 +1,1 @@
+"""One chronological view of a signal and of what came of it."""
