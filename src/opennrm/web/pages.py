@@ -15,8 +15,10 @@ from opennrm.web.routes import (
     emergency,
     notifications,
     referrals,
+    screening,
     sharing,
     signals,
+    timeline,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -27,6 +29,8 @@ for _area in (
     emergency.router,
     notifications.router,
     referrals.router,
+    screening.router,
+    timeline.router,
     account.router,
 ):
     router.include_router(_area)
