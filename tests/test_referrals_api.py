@@ -224,6 +224,16 @@ def test_assistance_case_through_its_decisions(client: Any, world: Any, ctx: App
     assert tl.status_code == 200
     kinds = [i["kind"] for i in tl.json()]
     assert kinds[0] == "signal" and "referral" in kinds and kinds.count("decision") == 3
+    first = tl.json()[0]
+    assert (first["actor"], first["organisation"]) == ("Chiamaka Eze", "Pro-tuki ry (testi)")
+    # The referrer sees the decisions, but neither who took them nor why.
+    decisions = [i for i in tl.json() if i["kind"] == "decision"]
+    assert all(d["actor"] is None and d["detail"] is None for d in decisions)
+    assert {d["organisation"] for d in decisions} == {"Ihmiskaupan uhrien auttamisjärjestelmä"}
+    # The receiver sees its own notes and reasons, with names.
+    theirs = client.get(f"/api/v1/signals/{signal_id}/timeline", headers=cw.auth).json()
+    note = next(i for i in theirs if i["kind"] == "note")
+    assert note["note_kind"] == "assessment" and note["actor"] == "Nguyen Thi Lan"
     with unit_of_work(ctx.db) as session:
         actions = list(
             session.scalars(

@@ -42,15 +42,15 @@ def signal_timeline(
     signal, owner, decision = access_signal(
         session, signal_id, Action.SIGNAL_READ, actor=actor, now=now
     )
-    people = _people(session)
-    orgs = dict(session.execute(select(Organisation.id, Organisation.name)).all())
+    people = _Names()
+    orgs = _Names()
     items = [
         TimelineItem(
             at=signal.created_at,
             kind="signal",
             title="signal_recorded",
             actor=people.get(signal.created_by),
-            organisation=owner.name,
+            organisation=owner.id,
             record_type=SIGNAL,
             record_id=signal.id,
         )
@@ -140,6 +140,11 @@ def signal_timeline(
                     orgs.get(referral.target_organisation_id),
                 )
             )
+    people.resolve(session, User)
+    orgs.resolve(session, Organisation)
+    for item in items:
+        item.actor = people.get(item.actor)
+        item.organisation = orgs.get(item.organisation)
     items.sort(key=lambda i: i.at)
     audit.record(
         session,
@@ -155,8 +160,24 @@ def signal_timeline(
     return items
 
 
-def _people(session: Session) -> dict[str, str]:
-    return dict(session.execute(select(User.id, User.name)).all())
+class _Names:
+    """Ids seen while the timeline is built, turned into names with one query at the end
+    (rather than loading every user and organisation of the deployment)."""
+
+    def __init__(self) -> None:
+        self._names: dict[str, str] = {}
+
+    def get(self, key: str | None) -> str | None:
+        if key is None:
+            return None
+        self._names.setdefault(key, key)
+        return self._names[key]
+
+    def resolve(self, session: Session, model: type[User] | type[Organisation]) -> None:
+        ids = set(self._names)
+        if ids:
+            rows = session.execute(select(model.id, model.name).where(model.id.in_(ids)))
+            self._names.update({row[0]: row[1] for row in rows})
 
 
 def _notes(
@@ -169,7 +190,7 @@ def _notes(
             title=n.kind,
             detail=n.text,
             note_kind=n.kind,
-            actor=n.author,
+            actor=n.created_by,
             organisation=org,
             record_type=record_type,
             record_id=record_id,
