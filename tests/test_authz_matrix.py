@@ -500,7 +500,10 @@ def _api_routes(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
 
 
 def test_every_route_is_in_the_matrix(mw: MatrixWorld) -> None:
+    from tests import test_authz_consultations as consultations
+    from tests import test_authz_investigations as investigations
     from tests import test_authz_referrals as referrals
+    from tests import test_authz_registry as registry
 
     covered = (
         {(r.method, r.path) for r in RECORD_ROUTES}
@@ -508,6 +511,12 @@ def test_every_route_is_in_the_matrix(mw: MatrixWorld) -> None:
         | OPEN_ROUTES
         | {(r.method, r.path) for r in referrals.ROUTES}
         | set(referrals.PLAIN_ROUTES)
+        | {(r.method, r.path) for r in investigations.ROUTES}
+        | set(investigations.PLAIN_ROUTES)
+        | {(r.method, r.path) for r in registry.ROUTES}
+        | set(registry.PLAIN_ROUTES)
+        | {(r.method, r.path) for r in consultations.ROUTES}
+        | set(consultations.PLAIN_ROUTES)
     )
     routes = _api_routes(mw.client.app)
     missing = routes - covered
@@ -770,6 +779,7 @@ def test_every_page_is_in_the_matrix(mw: MatrixWorld) -> None:
         ("GET", "/api/v1/openapi.json"),
     }
     assert len(pages) > 15, "the route walk found too few pages"
+    from tests import test_authz_investigations as investigations
     from tests import test_authz_referrals as referrals
 
     covered = (
@@ -778,6 +788,9 @@ def test_every_page_is_in_the_matrix(mw: MatrixWorld) -> None:
         | PAGES_TESTED_ELSEWHERE
         | {(r.method, r.path) for r in referrals.PAGE_ROUTES}
         | set(referrals.PLAIN_PAGES)
+        | {(r.method, r.path) for r in investigations.PAGE_ROUTES}
+        | {(r.method, r.path) for r in investigations.CONSULTATION_PAGES}
+        | set(investigations.PLAIN_PAGES)
     )
     assert not pages - covered, f"pages without a matrix entry: {sorted(pages - covered)}"
     assert not covered - pages, f"stale page entries: {sorted(covered - pages)}"

@@ -549,6 +549,9 @@ def test_demo_seeds_an_empty_database(demo_run):
     assert 0 < counts["referral_decisions"] < counts["referrals"]
     assert counts["notifications"] >= counts["referrals"]
     assert counts["email_outbox"] > 0
+    # Some referred crimes became investigations, each accepting its referral.
+    assert counts["investigations"] >= 10
+    assert counts["investigation_stages"] == counts["investigations"]
     roles = {line.split()[1] for line in r.stdout.splitlines() if "@demo.example.fi" in line}
     for role in ("frontline", "caseworker", "investigator", "analyst", "coordinator", "dpo"):
         assert any(role in r_ for r_ in roles), role

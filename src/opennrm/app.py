@@ -14,9 +14,12 @@ from opennrm import migrate, worker
 from opennrm.api import admin as admin_api
 from opennrm.api import audit as audit_api
 from opennrm.api import auth as auth_api
+from opennrm.api import consultations as consultations_api
 from opennrm.api import errors as api_errors
+from opennrm.api import investigations as investigations_api
 from opennrm.api import notifications as notifications_api
 from opennrm.api import referrals as referrals_api
+from opennrm.api import registry as registry_api
 from opennrm.api import screening as screening_api
 from opennrm.api import signals as signals_api
 from opennrm.context import AppContext
@@ -61,6 +64,9 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
         notifications_api.router,
         referrals_api.router,
         screening_api.router,
+        registry_api.router,
+        investigations_api.router,
+        consultations_api.router,
     ):
         app.include_router(router)
 

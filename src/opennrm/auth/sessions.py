@@ -32,6 +32,12 @@ def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+def session_id_hash(cookie: str) -> str:
+    """The stored key of the web session whose cookie is `cookie` (`web_sessions.id_hash`),
+    for tables that hang off a session, such as the purposes given for reading."""
+    return _digest(cookie)
+
+
 @dataclass(frozen=True)
 class SessionTimeouts:
     idle: timedelta

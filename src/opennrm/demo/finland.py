@@ -25,6 +25,7 @@ __all__ = [
     "DeploymentError",
     "Municipality",
     "Names",
+    "Offence",
     "Organisation",
     "PoliceDepartment",
     "Region",
@@ -106,6 +107,15 @@ class Municipality:
 
 
 @dataclass(frozen=True, slots=True)
+class Offence:
+    """An offence code of the deployment's criminal law, for classifying investigations."""
+
+    code: str
+    law: str
+    name: Names
+
+
+@dataclass(frozen=True, slots=True)
 class Organisation:
     key: str
     type: str
@@ -150,6 +160,10 @@ class Deployment:
     children_always_referred: bool = False
     # Local time of the deployment: the day a deadline ends is a local day.
     timezone: str = "UTC"
+    offences: tuple[Offence, ...] = ()
+
+    def offence(self, code: str) -> Offence | None:
+        return next((o for o in self.offences if o.code == code), None)
 
     def region(self, code: str) -> Region:
         for region in self.regions:
@@ -376,6 +390,14 @@ def parse_deployment(data: Mapping[str, Any]) -> Deployment:
     )
 
     locales = _strings(data, "locales", "deployment") if "locales" in data else ("fi",)
+    offences: list[Offence] = []
+    for i, raw in enumerate(_list(data, "offences", "deployment") if "offences" in data else []):
+        where = f"offences[{i}]"
+        o = _obj(raw, where)
+        offences.append(
+            Offence(code=_str(o, "code", where), law=_str(o, "law", where), name=_names(o, where))
+        )
+    _unique([o.code for o in offences], "offence code")
     referral = _obj(data.get("referral", {}), "referral")
     children_always = referral.get("children_always_referred", False)
     if not isinstance(children_always, bool):
@@ -394,6 +416,7 @@ def parse_deployment(data: Mapping[str, Any]) -> Deployment:
         _by_name=MappingProxyType(by_name),
         children_always_referred=children_always,
         timezone=_opt_str(data, "timezone", "deployment") or "UTC",
+        offences=tuple(offences),
     )
 
 

@@ -21,8 +21,11 @@ from opennrm.context import AppContext
 from opennrm.db import utcnow
 from opennrm.demo.finland import Deployment, load_deployment
 from opennrm.demo.synthetic import generate_signals, strip_truth
+from opennrm.investigations import actions as investigation_actions
+from opennrm.investigations.schemas import InvestigationIn
 from opennrm.policy import Actor
 from opennrm.referrals import actions as referral_actions
+from opennrm.referrals.models import Referral
 from opennrm.referrals.schemas import DecisionIn, ReferralIn
 from opennrm.signals import actions as signal_actions
 from opennrm.signals.schemas import SignalIn
@@ -93,6 +96,8 @@ def seed(
     accounts = _seed_accounts(ctx, deployment, org_ids)
     report(f"{len(accounts)} accounts")
     _seed_signals(ctx, deployment, org_ids, signals, seed_value, report)
+    opened = _seed_investigations(ctx, Random(seed_value + 1))
+    report(f"{opened} investigations")
     return accounts
 
 
@@ -264,3 +269,53 @@ def _seed_one(
                     config=ctx.referral_config,
                     now=decided_at,
                 )
+
+
+DEMO_OFFENCES = ["RL-25-3", "RL-25-3", "RL-47-3a", "RL-20-9", "RL-25-3a"]
+
+
+def _seed_investigations(ctx: AppContext, rng: Random) -> int:
+    """Open investigations from some of the crimes referred to the police, through the
+    real action, as one of the receiving department's investigators."""
+    opened = 0
+    with unit_of_work(ctx.db) as session:
+        referrals = list(
+            session.scalars(
+                select(Referral)
+                .where(Referral.target == "police", Referral.anonymous.is_(False))
+                .order_by(Referral.created_at)
+            )
+        )
+        investigators: dict[str, Actor | None] = {}
+        for referral in referrals:
+            if rng.random() >= 0.4:
+                continue
+            org_id = referral.target_organisation_id
+            if org_id not in investigators:
+                user = session.scalar(
+                    select(User)
+                    .where(User.organisation_id == org_id, User.role_rows.any(role="investigator"))
+                    .order_by(User.email)
+                    .limit(1)
+                )
+                investigators[org_id] = (
+                    auth_actions.actor_for(session, user, via="system") if user else None
+                )
+            actor = investigators[org_id]
+            if actor is None:
+                continue
+            opened_at = min(utcnow(), referral.created_at + timedelta(days=rng.randint(1, 5)))
+            investigation_actions.open_investigation(
+                session,
+                InvestigationIn(
+                    offences=[rng.choice(DEMO_OFFENCES)],
+                    summary="Demo: esitutkinta aloitettu ohjauksen perusteella.",
+                    referral_id=referral.id,
+                ),
+                actor=actor,
+                cipher=ctx.cipher,
+                config=ctx.referral_config,
+                now=opened_at,
+            )
+            opened += 1
+    return opened

@@ -20,7 +20,7 @@ from opennrm.signals.queries import access_signal
 
 def add_note(
     session: Session,
-    record_type: Literal["signal", "referral"],
+    record_type: Literal["signal", "referral", "investigation"],
     record_id: str,
     data: NoteIn,
     *,
@@ -29,9 +29,17 @@ def add_note(
     now: datetime | None = None,
 ) -> CaseNote:
     """Write a note marked as fact or assessment. Only the organisation that holds the
-    record writes on it: the signal's owner, or the referral's receiver."""
+    record writes on it: the signal's owner, the referral's receiver, or the
+    investigation's unit and case team."""
     now = now or utcnow()
-    if record_type == "signal":
+    if record_type == "investigation":
+        from opennrm.investigations.queries import access_investigation
+
+        investigation, owner, _ = access_investigation(
+            session, record_id, Action.INVESTIGATION_UPDATE, actor=actor, now=now
+        )
+        record_id, org_id = investigation.id, owner.id
+    elif record_type == "signal":
         signal, owner, _ = access_signal(
             session, record_id, Action.NOTE_CREATE, actor=actor, now=now
         )

@@ -16,7 +16,9 @@ class CaseNote(Base):
     __tablename__ = "case_notes"
     __table_args__ = (
         CheckConstraint("kind IN ('fact', 'assessment')", name="kind_known"),
-        CheckConstraint("record_type IN ('signal', 'referral')", name="record_type_known"),
+        CheckConstraint(
+            "record_type IN ('signal', 'referral', 'investigation')", name="record_type_known"
+        ),
         Index("ix_case_notes_record", "record_type", "record_id"),
     )
 

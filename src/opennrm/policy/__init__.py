@@ -15,6 +15,7 @@ from opennrm.policy.rules import (
     ReferralFacts,
     can,
     can_referral,
+    can_respond_to_consultation,
     referrer_sees_status,
     share_problems,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "ReferralFacts",
     "can",
     "can_referral",
+    "can_respond_to_consultation",
     "referrer_sees_status",
     "share_problems",
 ]

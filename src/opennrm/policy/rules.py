@@ -32,6 +32,10 @@ ADMIN_ROLES = frozenset({"admin"})
 AGEING_ROLES = frozenset({"supervisor", "coordinator", "analyst"})
 """Roles that see the ageing report: counts per organisation, never case content."""
 NATIONAL_VIEW_ROLES = frozenset({"coordinator", "analyst"})
+INVESTIGATING_ROLES = frozenset({"investigator", "supervisor"})
+"""Roles that open and work on investigations, in a police organisation."""
+NATIONAL_POLICE_TYPES = frozenset({"national_team", "nbi"})
+"""Police bodies that see the workload of every department."""
 
 MAX_SHARE_DAYS = 366
 
@@ -55,6 +59,15 @@ class Action(StrEnum):
     SUPPORT_PLAN = "support.plan"
     REFERRAL_NOTE = "referral.note"
     AGEING_READ = "referral.ageing"
+    INVESTIGATION_CREATE = "investigation.create"
+    INVESTIGATION_LIST = "investigation.list"
+    INVESTIGATION_READ = "investigation.read"
+    INVESTIGATION_UPDATE = "investigation.update"
+    CONSULTATION_REQUEST = "consultation.request"
+    CONSULTATION_RESPOND = "consultation.respond"
+    REGISTRY_MANAGE = "registry.manage"
+    REGISTRY_READ = "registry.read"
+    WORKLOAD_READ = "workload.read"
 
 
 @dataclass(frozen=True)
@@ -132,6 +145,32 @@ def can(actor: Actor, action: Action, facts: RecordFacts | None = None) -> Decis
         return _allow_if(actor.has_any(ADMIN_ROLES), "only administrators manage users")
     if action is Action.REFERRAL_LIST:
         return Decision(True)
+    if action in (Action.INVESTIGATION_LIST, Action.INVESTIGATION_CREATE):
+        if action is Action.INVESTIGATION_LIST:
+            return Decision(True)
+        return _allow_if(
+            actor.organisation_type in POLICE_TYPES and actor.has_any(INVESTIGATING_ROLES),
+            "only investigators and supervisors of the police open investigations",
+        )
+    if action is Action.REGISTRY_MANAGE:
+        return _allow_if(
+            actor.organisation_type in POLICE_TYPES and "supervisor" in actor.roles,
+            "only a police supervisor keeps the registry of investigators",
+        )
+    if action is Action.REGISTRY_READ:
+        # The registry names people: the police's investigators and supervisors and the
+        # coordinators see it; an analyst sees national counts only (the workload).
+        return _allow_if(
+            (actor.organisation_type in POLICE_TYPES and actor.has_any(INVESTIGATING_ROLES))
+            or "coordinator" in actor.roles,
+            "the registry is for the police and coordinators",
+        )
+    if action is Action.WORKLOAD_READ:
+        return _allow_if(
+            (actor.organisation_type in POLICE_TYPES and actor.has_any(INVESTIGATING_ROLES))
+            or actor.has_any(NATIONAL_VIEW_ROLES),
+            "only the police, coordinators and analysts see the workload",
+        )
     if action is Action.AGEING_READ:
         return _allow_if(actor.has_any(AGEING_ROLES), "only supervisors, coordinators and analysts")
     if facts is None:
@@ -140,8 +179,18 @@ def can(actor: Actor, action: Action, facts: RecordFacts | None = None) -> Decis
     read = _read_grant(actor, facts)
     own_org = actor.organisation_id == facts.owner_org_id
 
-    if action is Action.SIGNAL_READ:
+    if action in (Action.SIGNAL_READ, Action.INVESTIGATION_READ):
         return read
+    if action is Action.INVESTIGATION_UPDATE:
+        # The owning unit, and whoever is assigned to the case team (a national-team
+        # investigator who joined it for a while).
+        if read.via in ("owner", "assigned"):
+            return read
+        return _refuse_visible(read, "only the owning unit and the case team change it")
+    if action is Action.CONSULTATION_REQUEST:
+        if read.via == "owner":
+            return read
+        return _refuse_visible(read, "only the owning unit asks for a consultation")
     if action is Action.AUDIT_READ:
         if own_org and actor.has_any(AUDIT_ROLES):
             return Decision(True, via="owner")
@@ -203,6 +252,25 @@ def can_referral(actor: Actor, action: Action, facts: ReferralFacts) -> Decision
     if action is Action.REFERRAL_READ:
         return Decision(True, scope="summary", via="referrer")
     return Decision(False, reveal=True, reason="only the receiving organisation decides")
+
+
+def can_respond_to_consultation(actor: Actor, *, team_org_id: str) -> Decision:
+    """The national team answers the consultations addressed to it: its investigators and
+    supervisors accept, answer, join or decline."""
+    if actor.organisation_id == team_org_id and actor.has_any(INVESTIGATING_ROLES):
+        return Decision(True, via="receiver")
+    return DENY_HIDDEN
+
+
+def share_counts_for(actor: Actor, record_type: str, basis: str) -> bool:
+    """Whether a share in force lets the actor's organisation read the record.
+
+    Police investigation data reaches an organisation outside the police only through a
+    share on a statutory basis, whatever other share exists (issue 4; ARCHITECTURE rule 2).
+    """
+    if record_type != "investigation":
+        return True
+    return actor.organisation_type in POLICE_TYPES or basis == "statutory"
 
 
 def referrer_sees_status(*, consent: bool) -> bool:

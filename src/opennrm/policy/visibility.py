@@ -19,6 +19,7 @@ from opennrm.policy.rules import (
     Actor,
     RecordFacts,
     Scope,
+    share_counts_for,
 )
 
 Column = ColumnElement[str] | InstrumentedAttribute[str]
@@ -47,7 +48,7 @@ def visible(
             Assignment.record_type == record_type,
             Assignment.record_id == id_col,
             Assignment.user_id == actor.user_id,
-            Assignment.ended_at.is_(None),
+            _assignment_in_force(now),
         )
     )
     if actor.has_any(CONTENT_ROLES):
@@ -80,7 +81,22 @@ def _active_share_exists(
         Share.organisation_id == actor.organisation_id,
         Share.revoked_at.is_(None),
         Share.expires_on >= today,
+        *_basis_clause(actor, record_type),
     )
+
+
+def _assignment_in_force(now: datetime) -> ColumnElement[bool]:
+    """An assignment counts until it ends: open-ended, or ending later than `now` (a
+    national-team investigator joins a case team until the end of a chosen day)."""
+    return or_(Assignment.ended_at.is_(None), Assignment.ended_at > now)
+
+
+def _basis_clause(actor: Actor, record_type: str) -> list[ColumnElement[bool]]:
+    """`rules.share_counts_for` in SQL: outside the police, only statutory shares of an
+    investigation count."""
+    if share_counts_for(actor, record_type, "consent"):
+        return []
+    return [Share.basis == "statutory"]
 
 
 def load_facts(
@@ -103,6 +119,7 @@ def load_facts(
             Share.organisation_id == actor.organisation_id,
             Share.revoked_at.is_(None),
             Share.expires_on >= today,
+            *_basis_clause(actor, record_type),
         )
     ).all()
     share_scope: Scope | None = None
@@ -116,7 +133,7 @@ def load_facts(
                 Assignment.record_type == record_type,
                 Assignment.record_id == record_id,
                 Assignment.user_id == actor.user_id,
-                Assignment.ended_at.is_(None),
+                _assignment_in_force(now),
             )
         )
     )

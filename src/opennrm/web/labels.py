@@ -4,6 +4,8 @@ where they are shown, in the reader's language."""
 
 from __future__ import annotations
 
+from opennrm.policy import Action, Actor, can
+from opennrm.policy.rules import POLICE_TYPES as POLICE_ORGANISATION_TYPES
 from opennrm.signals.queries import FULL_SCOPE_FIELDS, SUMMARY_SCOPE_FIELDS
 from opennrm.web.i18n import N_
 
@@ -240,3 +242,147 @@ INDICATOR_STRENGTHS = {
     "weak": N_("Weak"),
 }
 STRENGTH_TAG_COLOURS = {"strong": "purple", "medium": "blue", "weak": "grey"}
+
+# --- investigations -------------------------------------------------------------------------
+
+# Stages of the criminal process (`investigations.models.STAGES`), in their order.
+INVESTIGATION_STAGES = {
+    "reported": N_("Reported"),
+    "pre_trial": N_("Pre-trial investigation"),
+    "prosecutor": N_("With the prosecutor"),
+    "charged": N_("Charges brought"),
+    "judgment": N_("Judgment"),
+    "appeal": N_("Appeal"),
+    "closed": N_("Closed"),
+}
+STAGE_TAG_COLOURS = {
+    "reported": "blue",
+    "pre_trial": "turquoise",
+    "prosecutor": "purple",
+    "charged": "orange",
+    "judgment": "pink",
+    "appeal": "yellow",
+    "closed": "grey",
+}
+INVESTIGATION_OUTCOMES = {
+    "charges_brought": N_("Decision to prosecute"),
+    "not_prosecuted": N_("Not prosecuted"),
+    "convicted": N_("Convicted"),
+    "acquitted": N_("Acquitted"),
+    "dismissed": N_("Dismissed"),
+    "transferred": N_("Transferred to another authority"),
+    "other": N_("Other outcome"),
+}
+
+# Persons are tagged by category, as the Law Enforcement Directive (art. 6) asks.
+PERSON_CATEGORIES = {
+    "suspect": N_("Suspect"),
+    "victim": N_("Victim"),
+    "witness": N_("Witness"),
+    "other": N_("Other person"),
+}
+PERSON_CATEGORY_HEADINGS = {
+    "suspect": N_("Suspects"),
+    "victim": N_("Victims"),
+    "witness": N_("Witnesses"),
+    "other": N_("Other persons"),
+}
+
+# What two investigations share when deconfliction tells the units of each other.
+SHARED_IDENTIFIERS = {
+    "phone": N_("a phone number"),
+    "email": N_("an e-mail address"),
+    "identifier": N_("an identity number"),
+    "business_id": N_("a business ID"),
+    "address": N_("an address"),
+}
+
+# Why police data is opened (Law Enforcement Directive art. 25): the choices of the
+# purpose page as (code, purpose recorded in the trail, label, hint). "Other" records
+# what the person typed. The recorded purposes are also in PURPOSES above, so that the
+# trail shows them in the reader's language.
+READ_PURPOSES = (
+    (
+        "investigation",
+        "investigating the case",
+        N_("Investigating the case"),
+        N_("You work on this investigation."),
+    ),
+    (
+        "interview",
+        "preparing an interview",
+        N_("Preparing an interview"),
+        N_("You prepare to interview a suspect, a victim or a witness."),
+    ),
+    (
+        "supervision",
+        "supervision",
+        N_("Supervision"),
+        N_("You check how the case is handled, as a supervisor."),
+    ),
+    (
+        "consultation",
+        "consultation",
+        N_("Consultation"),
+        N_("You support the unit that investigates, for example as the national team."),
+    ),
+)
+PURPOSES |= {recorded: label for _code, recorded, label, _hint in READ_PURPOSES} | {
+    "open the investigation": N_("Opening the investigation"),
+}
+
+# Who sees the Investigations menu item: people in police organisations. What they see
+# there is still filtered by the policy.
+POLICE_TYPES = POLICE_ORGANISATION_TYPES
+
+
+def opens_investigations(actor: Actor) -> bool:
+    """Whether the policy lets `actor` open an investigation (the pages show the buttons
+    that lead to the form only then; the action asks again)."""
+    return bool(can(actor, Action.INVESTIGATION_CREATE))
+
+
+# Consultations with the national team.
+CONSULTATION_URGENCIES = {
+    "urgent": N_("Urgent"),
+    "normal": N_("Normal"),
+    "low": N_("Not urgent"),
+}
+CONSULTATION_STATUSES = {
+    "requested": N_("Asked"),
+    "accepted": N_("Accepted"),
+    "answered": N_("Answered"),
+    "joined": N_("Joined the case team"),
+    "declined": N_("Declined"),
+    "closed": N_("Closed"),
+}
+CONSULTATION_TAG_COLOURS = {
+    "requested": "blue",
+    "accepted": "turquoise",
+    "answered": "green",
+    "joined": "green",
+    "declined": "grey",
+    "closed": "grey",
+}
+CONSULTATION_RESPONSES = {
+    "accept": N_("Accept"),
+    "answer": N_("Answer in writing"),
+    "join": N_("Join the case team"),
+    "decline": N_("Decline"),
+    "close": N_("Close"),
+}
+CONSULTATION_RESPONSE_HINTS = {
+    "accept": N_(
+        "The team takes the question on. The response time keeps running until "
+        "the team answers or joins."
+    ),
+    "answer": N_("Write the answer below. The unit that asked reads it."),
+    "join": N_(
+        "You join the case team and can read and work on the investigation until "
+        "the day you give below."
+    ),
+    "decline": N_("Write the reason below. The unit that asked reads it."),
+    "close": N_(
+        "The support has been given. If a team member joined the case team, that ends today."
+    ),
+}

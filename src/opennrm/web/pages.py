@@ -13,6 +13,7 @@ from opennrm.web.routes import (
     account,
     auth,
     emergency,
+    investigations,
     notifications,
     referrals,
     screening,
@@ -31,6 +32,7 @@ for _area in (
     referrals.router,
     screening.router,
     timeline.router,
+    investigations.router,
     account.router,
 ):
     router.include_router(_area)

@@ -13,6 +13,7 @@ personal data ever sits in Redis.
 from __future__ import annotations
 
 from opennrm.context import AppContext
+from opennrm.investigations.consultation_actions import escalate_job as consultations_escalate
 from opennrm.notifications.outbox import deliver_pending
 from opennrm.referrals.actions import clocks_job
 from opennrm.settings import get_settings
@@ -23,6 +24,7 @@ REFERRAL_CLOCKS = "referrals.clocks"
 # Reminders and escalations run before delivery, so that their e-mails leave in the same
 # pass.
 register_periodic(REFERRAL_CLOCKS, clocks_job)
+register_periodic("consultations.escalate", consultations_escalate)
 register_periodic(DELIVER_PENDING, deliver_pending)
 
 
