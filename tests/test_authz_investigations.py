@@ -87,6 +87,19 @@ def expected_change(situation: str, role: str, kind: str) -> int:
     return 403 if role in readers(situation, kind) else 404
 
 
+GHOST = "00000000-0000-4000-8000-000000000000"
+"""An id no user or assignment has."""
+
+
+def expected_assign(situation: str, role: str, kind: str, ok: int) -> int:
+    """Only the owning unit's supervisor assigns. The matrix asks it to assign a user of
+    another unit (422) and to end an assignment that does not exist (404): past the policy,
+    the action's own checks answer."""
+    if situation in ("own", "own_created") and role == "supervisor":
+        return ok
+    return 403 if role in readers(situation, kind) else 404
+
+
 @dataclass(frozen=True)
 class Route:
     name: str
@@ -105,6 +118,18 @@ ROUTES = [
     ),
     Route("stage", "POST", "/api/v1/investigations/{investigation_id}/stages", expected_change),
     Route("note", "POST", "/api/v1/investigations/{investigation_id}/notes", expected_change),
+    Route(
+        "assign",
+        "POST",
+        "/api/v1/investigations/{investigation_id}/assignments",
+        lambda s, r, k: expected_assign(s, r, k, ok=422),
+    ),
+    Route(
+        "end_assignment",
+        "POST",
+        "/api/v1/investigations/{investigation_id}/assignments/{assignment_id}/end",
+        lambda s, r, k: expected_assign(s, r, k, ok=404),
+    ),
 ]
 
 INVESTIGATORS = {"investigator", "supervisor"}
@@ -362,10 +387,11 @@ def iw(backend, template, tmp_path_factory) -> Iterator[World]:  # type: ignore[
 
 def _call(iw: World, route: Route, kind: str, role: str, inv_id: str):  # type: ignore[no-untyped-def]
     headers = {"Authorization": f"Bearer {iw.tokens[kind, role]}", "X-Purpose": "matrix check"}
-    path = route.path.format(investigation_id=inv_id)
+    path = route.path.format(investigation_id=inv_id, assignment_id=GHOST)
     body: dict[str, Any] | None = {
         "stage": {"stage": "pre_trial", "on": utcnow().date().isoformat()},
         "note": {"kind": "fact", "text": "Matriisin muistiinpano."},
+        "assign": {"user_id": GHOST},
     }.get(route.name)
     return iw.client.request(route.method, path, headers=headers, json=body)
 
@@ -433,7 +459,7 @@ def test_plain_route(iw: World, kind: str, role: str, key: tuple[str, str]) -> N
 @pytest.mark.parametrize("key", sorted({(r.method, r.path) for r in ROUTES} | set(PLAIN_ROUTES)))
 def test_unauthenticated_is_refused(iw: World, key: tuple[str, str]) -> None:
     method, path = key
-    r = iw.client.request(method, path.format(investigation_id="x"), json={})
+    r = iw.client.request(method, path.format(investigation_id="x", assignment_id="y"), json={})
     assert r.status_code == 401
 
 

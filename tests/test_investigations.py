@@ -281,3 +281,79 @@ def test_deconfliction_across_departments_with_the_phone_written_differently(
         headers=world.itauusimaa_investigator.auth,
     )
     assert none.json() == []
+
+
+def test_the_supervisor_puts_investigators_on_the_case_team(
+    client: Any, world: Any, ctx: AppContext
+) -> None:
+    from opennrm.auth import actions as auth_actions
+    from opennrm.auth import sessions
+
+    with unit_of_work(ctx.db) as session:
+        boss = auth_actions.create_user(
+            session,
+            email="esimies.sisasuomi@example.org",
+            name="Kaarina Salo",
+            organisation_id=world.orgs["sisasuomi"],
+            roles=["supervisor"],
+            password="Esimies-salasana-2026",
+        )
+        colleague = auth_actions.create_user(
+            session,
+            email="tutkija2.sisasuomi@example.org",
+            name="Ville Rantanen",
+            organisation_id=world.orgs["sisasuomi"],
+            roles=["investigator"],
+            password="Tutkija-salasana-2026",
+        )
+        token, _ = sessions.create_token(session, user=boss, name="t", days=1)
+        colleague_token, _ = sessions.create_token(session, user=colleague, name="t", days=1)
+        colleague_id = colleague.id
+    boss_auth = {"Authorization": f"Bearer {token}"}
+    body = open_case(client, world.sisasuomi_investigator)
+    url = f"/api/v1/investigations/{body['id']}/assignments"
+    # Only the supervisor assigns; an investigator of the unit is refused, others see nothing.
+    assert (
+        client.post(
+            url, json={"user_id": colleague_id}, headers=world.sisasuomi_investigator.auth
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            url, json={"user_id": colleague_id}, headers=world.helsinki_investigator.auth
+        ).status_code
+        == 404
+    )
+    # Someone of another unit cannot be put on the team.
+    other = client.post(
+        url, json={"user_id": world.helsinki_investigator.user_id}, headers=boss_auth
+    )
+    assert other.status_code == 422
+    made = client.post(url, json={"user_id": colleague_id}, headers=boss_auth)
+    assert made.status_code == 201, made.text
+    assert made.json()["name"] == "Ville Rantanen" and made.json()["until"] is None
+    assert client.post(url, json={"user_id": colleague_id}, headers=boss_auth).status_code == 409
+    team = read(client, world.sisasuomi_investigator, body["id"]).json()["team"]
+    assert [m["name"] for m in team] == ["Ville Rantanen"]
+    ended = client.post(f"{url}/{made.json()['assignment_id']}/end", headers=boss_auth)
+    assert ended.status_code == 200 and ended.json()["until"] is not None
+    assert read(client, world.sisasuomi_investigator, body["id"]).json()["team"] == []
+    # As a member of the unit the colleague still reads the case; the trail has both acts.
+    colleague_read = client.get(
+        f"/api/v1/investigations/{body['id']}",
+        headers={"Authorization": f"Bearer {colleague_token}", "X-Purpose": "oma tutkinta"},
+    )
+    assert colleague_read.status_code == 200
+    with unit_of_work(ctx.db) as session:
+        changes = [
+            e.detail["change"]
+            for e in session.scalars(
+                select(AuditEvent).where(
+                    AuditEvent.record_id == body["id"],
+                    AuditEvent.action == "investigation.assign",
+                    AuditEvent.outcome == "ok",
+                )
+            )
+        ]
+    assert changes == ["added", "ended"]

@@ -594,7 +594,11 @@ def test_the_national_team_accepts_and_joins_from_its_inbox(
     # Now on the case team: the purpose page, then the case.
     assert PURPOSE_H1 in team.get(f"/investigations/{inv['id']}").text
     give_purpose(team, inv["id"], "consultation")
-    assert SUMMARY_START in team.get(f"/investigations/{inv['id']}").text
+    case_page = team.get(f"/investigations/{inv['id']}").text
+    assert SUMMARY_START in case_page
+    # The case team shows who joined, and until when.
+    team_row = text_of(case_page.split('id="case-team"', 1)[1].split("</dd>", 1)[0])
+    assert "Sari Laine" in team_row and "until" in team_row
 
     # Another department learns nothing of it.
     other = Browser(client, world.helsinki_investigator)

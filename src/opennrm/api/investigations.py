@@ -132,3 +132,37 @@ def deconfliction(
     the unit and its contact only (hit/no-hit), never the other case."""
     with unit_of_work(ctx.db) as session:
         return queries.read_deconfliction(session, investigation_id, actor=actor)
+
+
+@router.post(
+    "/{investigation_id}/assignments",
+    response_model=schemas.TeamMemberOut,
+    status_code=201,
+    responses=CHANGES,
+)
+def assign(
+    ctx: Ctx, actor: CurrentActor, investigation_id: str, body: schemas.AssignIn
+) -> schemas.TeamMemberOut:
+    """Put an investigator of the owning unit on the case team (the unit's supervisor)."""
+    with unit_of_work(ctx.db) as session:
+        assignment = actions.assign(session, investigation_id, body, actor=actor)
+        return _member(session, investigation_id, assignment.id)
+
+
+@router.post(
+    "/{investigation_id}/assignments/{assignment_id}/end",
+    response_model=schemas.TeamMemberOut,
+    responses=CHANGES,
+)
+def end_assignment(
+    ctx: Ctx, actor: CurrentActor, investigation_id: str, assignment_id: str
+) -> schemas.TeamMemberOut:
+    """Take someone off the case team now."""
+    with unit_of_work(ctx.db) as session:
+        assignment = actions.end_assignment(session, investigation_id, assignment_id, actor=actor)
+        return _member(session, investigation_id, assignment.id)
+
+
+def _member(session: Any, investigation_id: str, assignment_id: str) -> schemas.TeamMemberOut:
+    team = queries.case_team(session, investigation_id, None)
+    return next(m for m in team if m.assignment_id == assignment_id)

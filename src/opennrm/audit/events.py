@@ -46,6 +46,7 @@ EVENT_TYPES: Final[dict[str, str]] = {
     "investigation.list": "a list of investigations was shown (references and stages only)",
     "investigation.read": "an investigation was opened; the purpose given is recorded",
     "investigation.update": "an investigation's stage, persons or notes were changed",
+    "investigation.assign": "an investigator was put on a case team, or taken off it",
     "investigation.deconflict": "two police units were told they share an identifier",
     "consultation.request": "a unit asked the national team for a consultation",
     "consultation.read": "a consultation was shown",

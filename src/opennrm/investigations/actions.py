@@ -6,7 +6,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from opennrm import audit
@@ -15,7 +15,7 @@ from opennrm.auth.models import Organisation, User, UserRole
 from opennrm.crypto import FieldCipher
 from opennrm.db import new_id, utcnow
 from opennrm.demo.finland import Deployment
-from opennrm.errors import Conflict, Forbidden, Invalid
+from opennrm.errors import Conflict, Forbidden, Invalid, NotFound
 from opennrm.investigations import schemas
 from opennrm.investigations.models import (
     STAGES,
@@ -32,6 +32,7 @@ from opennrm.investigations.queries import (
 )
 from opennrm.notifications.actions import notify
 from opennrm.policy import Action, Actor, can
+from opennrm.policy.models import Assignment
 from opennrm.referrals.config import ReferralConfig
 from opennrm.referrals.queries import access_referral
 from opennrm.support import machine
@@ -309,3 +310,102 @@ def record_stage(
         ),
     )
     return stage
+
+
+def assign(
+    session: Session,
+    investigation_id: str,
+    data: schemas.AssignIn,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
+) -> Assignment:
+    """Put an investigator of the owning unit on the case team (the supervisor's act)."""
+    now = now or utcnow()
+    investigation, owner, _ = access_investigation(
+        session, investigation_id, Action.INVESTIGATION_ASSIGN, actor=actor, now=now
+    )
+    user = session.get(User, data.user_id) if len(data.user_id) <= 36 else None
+    if (
+        user is None
+        or not user.is_active
+        or user.organisation_id != owner.id
+        or "investigator" not in user.roles
+    ):
+        raise Invalid("Assign an active investigator of the unit that owns the case.")
+    already = session.scalar(
+        select(Assignment.id).where(
+            Assignment.record_type == RECORD_TYPE,
+            Assignment.record_id == investigation.id,
+            Assignment.user_id == user.id,
+            or_(Assignment.ended_at.is_(None), Assignment.ended_at > now),
+        )
+    )
+    if already is not None:
+        raise Conflict("That investigator is on the case team already.")
+    assignment = Assignment(
+        record_type=RECORD_TYPE,
+        record_id=investigation.id,
+        user_id=user.id,
+        created_by=actor.user_id,
+        created_at=now,
+    )
+    session.add(assignment)
+    session.flush()
+    notify(
+        session,
+        user_ids=[user.id],
+        kind="investigation_assigned",
+        record_type=RECORD_TYPE,
+        record_id=investigation.id,
+        message="You were assigned to an investigation.",
+    )
+    audit.record(
+        session,
+        AuditEntry.by(
+            actor,
+            "investigation.assign",
+            record_type=RECORD_TYPE,
+            record_id=investigation.id,
+            detail={"assignment_id": assignment.id, "user": user.id, "change": "added"},
+        ),
+    )
+    return assignment
+
+
+def end_assignment(
+    session: Session,
+    investigation_id: str,
+    assignment_id: str,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
+) -> Assignment:
+    """Take someone off the case team now."""
+    now = now or utcnow()
+    investigation, _owner, _ = access_investigation(
+        session, investigation_id, Action.INVESTIGATION_ASSIGN, actor=actor, now=now
+    )
+    assignment = session.scalar(
+        select(Assignment).where(
+            Assignment.id == assignment_id,
+            Assignment.record_type == RECORD_TYPE,
+            Assignment.record_id == investigation.id,
+        )
+    )
+    if assignment is None:
+        raise NotFound()
+    if assignment.ended_at is not None and assignment.ended_at <= now:
+        raise Conflict("That assignment has ended already.")
+    assignment.ended_at = now
+    audit.record(
+        session,
+        AuditEntry.by(
+            actor,
+            "investigation.assign",
+            record_type=RECORD_TYPE,
+            record_id=investigation.id,
+            detail={"assignment_id": assignment.id, "user": assignment.user_id, "change": "ended"},
+        ),
+    )
+    return assignment

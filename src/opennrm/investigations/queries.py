@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from opennrm import audit
 from opennrm.audit.trail import AuditEntry
-from opennrm.auth.models import Organisation
+from opennrm.auth.models import Organisation, User
 from opennrm.crypto import FieldCipher
 from opennrm.db import utcnow
 from opennrm.errors import Invalid, NotFound
@@ -23,6 +23,7 @@ from opennrm.investigations.models import (
 )
 from opennrm.policy import Action, Actor, Decision
 from opennrm.policy.access import check, not_found
+from opennrm.policy.models import Assignment
 from opennrm.policy.visibility import visible
 
 RECORD_TYPE = "investigation"
@@ -137,6 +138,7 @@ def read_investigation(
             schemas.StageOut(stage=s.stage, on=s.on, outcome=s.outcome, recorded_at=s.recorded_at)
             for s in stages
         ],
+        team=case_team(session, investigation.id, now),
         via=decision.via or "",
     )
     audit.record(
@@ -152,6 +154,36 @@ def read_investigation(
         ),
     )
     return out
+
+
+def case_team(
+    session: Session, investigation_id: str, now: datetime | None
+) -> list[schemas.TeamMemberOut]:
+    """The assignments on a case, oldest first: those in force at `now`, or all."""
+    stmt = (
+        select(Assignment, User.name, Organisation.name)
+        .join(User, User.id == Assignment.user_id)
+        .join(Organisation, Organisation.id == User.organisation_id)
+        .where(
+            Assignment.record_type == RECORD_TYPE,
+            Assignment.record_id == investigation_id,
+        )
+        .order_by(Assignment.created_at, Assignment.id)
+    )
+    if now is not None:
+        stmt = stmt.where(or_(Assignment.ended_at.is_(None), Assignment.ended_at > now))
+    rows = session.execute(stmt).all()
+    return [
+        schemas.TeamMemberOut(
+            assignment_id=a.id,
+            user_id=a.user_id,
+            name=name,
+            organisation=org,
+            since=a.created_at,
+            until=a.ended_at,
+        )
+        for a, name, org in rows
+    ]
 
 
 def list_investigations(

@@ -76,6 +76,22 @@ class StageIn(_In):
     outcome: Outcome | None = None
 
 
+class AssignIn(_In):
+    user_id: str = Field(min_length=1, max_length=36)
+
+
+class TeamMemberOut(BaseModel):
+    """Someone on the case team: an assigned investigator, or a national-team member who
+    joined through a consultation (until `until`)."""
+
+    assignment_id: str
+    user_id: str
+    name: str
+    organisation: str
+    since: datetime
+    until: datetime | None
+
+
 class PersonOut(BaseModel):
     category: str
     names: list[str]
@@ -107,6 +123,7 @@ class InvestigationOut(BaseModel):
     summary: str
     persons: list[PersonOut]
     stages: list[StageOut]
+    team: list[TeamMemberOut] = Field(default_factory=list)
     via: str
 
 

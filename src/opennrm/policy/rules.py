@@ -63,6 +63,7 @@ class Action(StrEnum):
     INVESTIGATION_LIST = "investigation.list"
     INVESTIGATION_READ = "investigation.read"
     INVESTIGATION_UPDATE = "investigation.update"
+    INVESTIGATION_ASSIGN = "investigation.assign"
     CONSULTATION_REQUEST = "consultation.request"
     CONSULTATION_RESPOND = "consultation.respond"
     REGISTRY_MANAGE = "registry.manage"
@@ -187,6 +188,11 @@ def can(actor: Actor, action: Action, facts: RecordFacts | None = None) -> Decis
         if read.via in ("owner", "assigned"):
             return read
         return _refuse_visible(read, "only the owning unit and the case team change it")
+    if action is Action.INVESTIGATION_ASSIGN:
+        # The unit's supervisor puts investigators on the case team.
+        if read.via == "owner" and "supervisor" in actor.roles:
+            return read
+        return _refuse_visible(read, "only the owning unit's supervisor assigns the case")
     if action is Action.CONSULTATION_REQUEST:
         if read.via == "owner":
             return read
