@@ -20,6 +20,7 @@ ORGS = {
     "helsinki": ("Helsingin poliisilaitos", "police", "MK01", "police-helsinki"),
     "sisasuomi": ("Sisä-Suomen poliisilaitos", "police", "MK06", "police-sisa-suomi"),
     "itauusimaa": ("Itä-Uudenmaan poliisilaitos", "police", "MK01", "police-ita-uusimaa"),
+    "lappi": ("Lapin poliisilaitos", "police", "MK19", "police-lappi"),
     "national_team": (
         "Ihmiskaupan tutkintaryhmä, Helsingin poliisilaitos",
         "national_team",
@@ -54,6 +55,7 @@ PERSONAS = {
     "assistance_caseworker": ("assistance", "Nguyen Thi Lan", ["caseworker"]),
     "assistance_supervisor": ("assistance", "Anneli Heikkinen", ["supervisor"]),
     "itauusimaa_investigator": ("itauusimaa", "Tuomas Lehtonen", ["investigator"]),
+    "lappi_investigator": ("lappi", "Niillas Aikio", ["investigator"]),
     "municipality_caseworker": ("vantaa", "Somchai Srisuk", ["caseworker"]),
     "analyst": ("ministry", "Olusegun Adeyemi", ["analyst"]),
     "coordinator": ("ministry", "Helena Lindqvist", ["coordinator"]),

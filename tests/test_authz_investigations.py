@@ -40,7 +40,7 @@ ROLES = [
 ]
 CONTENT = {"caseworker", "investigator", "supervisor"}
 NOT_ADMIN = set(ROLES) - {"admin"}
-KINDS = {"police": "helsinki", "national": "national_team", "ngo": "ngo"}
+KINDS = {"police": "helsinki", "national": "national_team", "ngo": "ngo", "municipality": "vantaa"}
 POLICE_KINDS = {"police", "national"}
 SITUATIONS = [
     "own",

@@ -631,3 +631,7 @@ def test_the_workload_board(client: TestClient, world: World) -> None:
     own = Browser(client, world.itauusimaa_investigator).get("/workload").text
     assert "Itä-Uudenmaan poliisilaitos" in own and "Helsingin poliisilaitos" not in own
     assert Browser(client, world.ngo_worker).get("/workload").status_code == 403
+    # A coordinator reaches the national board from the menu; an NGO worker has no link.
+    national = Browser(client, world.coordinator).get("/workload")
+    assert national.status_code == 200 and 'href="/workload"' in national.text
+    assert 'href="/workload"' not in Browser(client, world.ngo_worker).get("/signals").text

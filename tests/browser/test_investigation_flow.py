@@ -1,7 +1,7 @@
 """Investigations end to end, in a real browser against a live server.
 
-An NGO refers a crime it saw in Vantaa to the police (through the API, as its system
-would); the competent department is Itä-Uusimaa. Its investigator opens the referral,
+An NGO refers a crime it saw in Rovaniemi to the police (through the API, as its system
+would); the competent department is Lappi. Its investigator opens the referral,
 chooses "Open an investigation", fills in the offence, the summary and the victim, gives
 the purpose the page asks for, records the next stage of the criminal process and asks
 the national team for support. A national-team investigator accepts the question in the
@@ -47,7 +47,7 @@ SIGNAL: dict[str, Any] = {
     "exploitation_types": ["labour"],
     "summary": SUMMARY,
     "occurred_on": "2026-10-12",
-    "municipality": "Vantaa",
+    "municipality": "Rovaniemi",
     "persons": [{"role": "victim", "names": ["Nguyễn Văn Hùng"], "phones": ["+358 44 987 6543"]}],
 }
 
@@ -191,8 +191,8 @@ def test_open_from_a_referred_crime_consult_and_count(browser: Browser, site: Li
         },
     )
 
-    # --- the Itä-Uusimaa investigator opens an investigation from the referral ----------------
-    police = Visit(browser, site, "itauusimaa_investigator")
+    # --- the Lappi investigator opens an investigation from the referral ----------------------
+    police = Visit(browser, site, "lappi_investigator")
     page = police.page
     police.goto("/investigations")
     expect(page.locator("h1")).to_have_text("Tutkinnat")
@@ -247,7 +247,7 @@ def test_open_from_a_referred_crime_consult_and_count(browser: Browser, site: Li
     page.get_by_role("button", name="Jatka").click()
 
     page.wait_for_url(re.compile(r"/investigations/[0-9a-f-]{36}\?done=opened$"))
-    expect(page.locator("h1")).to_contain_text("Tutkinta POLICE-ITA-UUSIMAA-")
+    expect(page.locator("h1")).to_contain_text("Tutkinta POLICE-LAPPI-")
     expect(page.locator("#purpose")).to_contain_text("Kuulustelun valmistelu")
     # Deconfliction: the other unit and whom to contact, not its case.
     expect(page.locator("#deconfliction")).to_contain_text(
@@ -297,7 +297,7 @@ def test_open_from_a_referred_crime_consult_and_count(browser: Browser, site: Li
     team.goto("/investigations")
     page.get_by_role("link", name="Konsultaatiot valtakunnallisen ryhmän kanssa").click()
     expect(page.locator("#incoming tbody tr")).to_have_count(1)
-    expect(page.locator("#incoming tbody tr")).to_contain_text("Itä-Uudenmaan poliisilaitos")
+    expect(page.locator("#incoming tbody tr")).to_contain_text("Lapin poliisilaitos")
     expect(page.locator("#incoming tbody tr")).to_contain_text(
         re.compile(r"\d{1,2}\.\d{1,2}\.\d{4}")
     )
@@ -319,16 +319,16 @@ def test_open_from_a_referred_crime_consult_and_count(browser: Browser, site: Li
     page.wait_for_url(re.compile(r"done=responded$"))
     expect(page.locator("#status")).to_be_visible()
     expect(page.locator(".govuk-summary-list")).to_contain_text("Liittynyt tutkintaryhmään")
-    page.get_by_role("link", name=re.compile("Avaa tutkinta POLICE-ITA-UUSIMAA-")).click()
+    page.get_by_role("link", name=re.compile("Avaa tutkinta POLICE-LAPPI-")).click()
     expect(page.locator("h1")).to_have_text("Miksi avaat tämän tutkinnan?")
     page.get_by_label("Konsultaatio", exact=True).check()
     page.get_by_role("button", name="Jatka").click()
-    expect(page.locator("h1")).to_contain_text("Tutkinta POLICE-ITA-UUSIMAA-")
+    expect(page.locator("h1")).to_contain_text("Tutkinta POLICE-LAPPI-")
 
     # --- the workload board counts it ----------------------------------------------------------
     team.goto("/workload")
     expect(page.locator("svg[role=img]")).to_have_count(1)
-    row = page.locator("tbody tr", has_text="Itä-Uudenmaan poliisilaitos")
+    row = page.locator("tbody tr", has_text="Lapin poliisilaitos")
     expect(row.locator("td").first).to_have_text("1")
     team.check("workload")
     team.close()
