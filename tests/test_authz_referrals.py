@@ -13,7 +13,7 @@ import itertools
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -23,7 +23,7 @@ from opennrm.app import create_app
 from opennrm.auth import actions as auth_actions
 from opennrm.auth import sessions
 from opennrm.context import AppContext
-from opennrm.db import Database
+from opennrm.db import Database, utcnow
 from opennrm.referrals.models import Referral
 from opennrm.signals.models import Signal
 from opennrm.support.models import SupportService
@@ -91,6 +91,7 @@ ROUTES = [
         lambda s, r: expected_decide(s, r, ok=200),
     ),
     Route("note", "POST", "/api/v1/referrals/{referral_id}/notes", expected_decide),
+    Route("share", "POST", "/api/v1/referrals/{referral_id}/shares", expected_decide),
 ]
 
 # The same acts through the pages (a session cookie and the form's CSRF token): a done
@@ -149,6 +150,7 @@ class World:
     tokens: dict[tuple[str, str], str]
     cells: dict[tuple[str, str, str, str], Cell]
     web: dict[tuple[str, str], tuple[str, str]]  # (kind, role) → (session cookie, csrf)
+    grantee: str = ""  # an organisation that is party to no matrix referral
 
 
 @pytest.fixture(scope="module")
@@ -233,7 +235,7 @@ def rw(backend, template, tmp_path_factory) -> Iterator[World]:  # type: ignore[
                         cells[kind, role, situation, route.name] = Cell(referral.id, service.id)
     app = create_app(ctx.settings, ctx)
     with TestClient(app, base_url="https://testserver") as client:
-        yield World(client, tokens, cells, web)
+        yield World(client, tokens, cells, web, grantee=orgs["itauusimaa"])
     ctx.db.dispose()
     backend.drop(url)
 
@@ -246,6 +248,11 @@ def _call(rw: World, route: Route, kind: str, role: str, cell: Cell):  # type: i
         "service": {"service_type": "legal", "starts_on": "2026-11-03"},
         "end_service": {"ends_on": "2026-11-20"},
         "note": {"kind": "fact", "text": "Matriisin muistiinpano."},
+        "share": {
+            "organisation_id": rw.grantee,
+            "basis": "statutory",
+            "expires_on": (utcnow().date() + timedelta(days=60)).isoformat(),
+        },
     }.get(route.name)
     return rw.client.request(route.method, path, headers=headers, json=body)
 

@@ -322,7 +322,9 @@ def test_plain_route(xw: World, kind: str, role: str, key: tuple[str, str]) -> N
     if r.status_code != 200:
         return
     if path == "/api/v1/workload":
-        police = {xw.orgs[k] for k in ("helsinki", "sisasuomi", "itauusimaa", "national_team")}
+        police = {
+            xw.orgs[k] for k in ("helsinki", "sisasuomi", "itauusimaa", "lappi", "national_team")
+        }
         national = kind == "national_team" or role in {"coordinator", "analyst"}
         rows = r.json()["rows"]
         assert {row["organisation_id"] for row in rows} == (

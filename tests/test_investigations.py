@@ -357,3 +357,50 @@ def test_the_supervisor_puts_investigators_on_the_case_team(
             )
         ]
     assert changes == ["added", "ended"]
+
+
+def test_the_support_case_is_visible_to_the_police_only_through_a_share(
+    client: Any, world: Any
+) -> None:
+    signal_id = make_signal(client, world.ngo_worker)
+    crime = refer(client, world.ngo_worker, signal_id, "police", True).json()
+    support = refer(client, world.ngo_worker, signal_id, "assistance_system", True).json()
+    police = world.itauusimaa_investigator
+    body = open_case(client, police, referral_id=crime["id"])
+    assert body["support_cases"] == []
+    assert client.get(f"/api/v1/referrals/{support['id']}", headers=police.auth).status_code == 404
+    share = {
+        "organisation_id": world.orgs["itauusimaa"],
+        "basis": "consent",
+        "expires_on": (utcnow().date() + timedelta(days=90)).isoformat(),
+    }
+    # Only the assistance system shares its case; the referrer and the police cannot.
+    url = f"/api/v1/referrals/{support['id']}/shares"
+    assert client.post(url, json=share, headers=world.ngo_worker.auth).status_code == 403
+    assert client.post(url, json=share, headers=police.auth).status_code == 404
+    made = client.post(url, json=share, headers=world.assistance_caseworker.auth)
+    assert made.status_code == 201, made.text
+    admitted = client.post(
+        f"/api/v1/referrals/{support['id']}/decisions",
+        json={"decision": "admit", "reason": "Haastattelu tehty; turvakoti järjestetty."},
+        headers=world.assistance_caseworker.auth,
+    )
+    assert admitted.status_code == 201
+    linked = read(client, police, body["id"]).json()["support_cases"]
+    assert [(c["referral_id"], c["status"]) for c in linked] == [(support["id"], "admitted")]
+    seen = client.get(f"/api/v1/referrals/{support['id']}", headers=police.auth).json()
+    assert seen["view"] == "shared" and seen["status"] == "admitted"
+    assert [d["reason"] for d in seen["decisions"]] == [None]
+    assert seen["services"] == [] and seen["notes"] == []
+    # It stays a follower: it cannot decide.
+    refused = client.post(
+        f"/api/v1/referrals/{support['id']}/decisions",
+        json={"decision": "exit", "reason": "Poliisi yrittää."},
+        headers=police.auth,
+    )
+    assert refused.status_code == 403
+    # Another department gets nothing.
+    other = client.get(
+        f"/api/v1/referrals/{support['id']}", headers=world.helsinki_investigator.auth
+    )
+    assert other.status_code == 404

@@ -635,3 +635,36 @@ def test_the_workload_board(client: TestClient, world: World) -> None:
     national = Browser(client, world.coordinator).get("/workload")
     assert national.status_code == 200 and 'href="/workload"' in national.text
     assert 'href="/workload"' not in Browser(client, world.ngo_worker).get("/signals").text
+
+
+def test_a_shared_support_case_shows_its_status_but_nothing_else(
+    client: TestClient, world: World
+) -> None:
+    signal_id = make_signal(client, world.ngo_worker)
+    support = client.post(
+        f"/api/v1/signals/{signal_id}/referrals",
+        json={"target": "assistance_system", "consent": True},
+        headers=world.ngo_worker.auth,
+    ).json()
+    client.post(
+        f"/api/v1/referrals/{support['id']}/decisions",
+        json={"decision": "admit", "reason": "Salainen perustelu: turvakoti Joutsenossa."},
+        headers=world.assistance_caseworker.auth,
+    )
+    police = Browser(client, world.itauusimaa_investigator)
+    assert police.get(f"/referrals/{support['id']}").status_code == 404
+    # This person did not consent to the police: only a statutory basis will do.
+    shared = client.post(
+        f"/api/v1/referrals/{support['id']}/shares",
+        json={
+            "organisation_id": world.orgs["itauusimaa"],
+            "basis": "statutory",
+            "expires_on": (utcnow().date() + timedelta(days=30)).isoformat(),
+        },
+        headers=world.assistance_caseworker.auth,
+    )
+    assert shared.status_code == 201, shared.text
+    page = police.get(f"/referrals/{support['id']}")
+    assert page.status_code == 200
+    assert "Salainen perustelu" not in page.text and "Joutsenossa" not in page.text
+    assert 'name="decision"' not in page.text  # no decision form for a follower

@@ -387,7 +387,9 @@ def test_board_counts_per_department_and_national_view(
     body = national.json()
     assert body["national"] is True
     rows = _rows(body)
-    police = {world.orgs[k] for k in ("helsinki", "sisasuomi", "itauusimaa", "national_team")}
+    police = {
+        world.orgs[k] for k in ("helsinki", "sisasuomi", "itauusimaa", "lappi", "national_team")
+    }
     assert set(rows) == police
 
     hki = rows[world.orgs["helsinki"]]

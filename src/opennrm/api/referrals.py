@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from opennrm.api.deps import Ctx, CurrentActor
 from opennrm.notes import actions as note_actions
 from opennrm.referrals import actions, queries, schemas
+from opennrm.signals.schemas import ShareIn
 from opennrm.timeline.queries import signal_timeline
 from opennrm.uow import unit_of_work
 
@@ -221,3 +222,24 @@ def timeline(ctx: Ctx, actor: CurrentActor, signal_id: str) -> list[schemas.Time
     """The signal and what came of it, in order, each part as far as the caller may see."""
     with unit_of_work(ctx.db) as session:
         return signal_timeline(session, signal_id, actor=actor, cipher=ctx.cipher)
+
+
+@router.post(
+    "/api/v1/referrals/{referral_id}/shares",
+    status_code=201,
+    responses=REFUSED,
+)
+def share_referral(
+    ctx: Ctx, actor: CurrentActor, referral_id: str, body: ShareIn
+) -> dict[str, Any]:
+    """Let another organisation (e.g. the police department investigating the crime)
+    follow the case's status and decisions, on a lawful basis, until `expires_on`. By the
+    receiving organisation; the grantee never sees reasons, the support plan or notes."""
+    with unit_of_work(ctx.db) as session:
+        share = actions.share_referral(session, referral_id, body, actor=actor)
+        return {
+            "id": share.id,
+            "organisation_id": share.organisation_id,
+            "basis": share.basis,
+            "expires_on": share.expires_on.isoformat(),
+        }

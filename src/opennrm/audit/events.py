@@ -34,6 +34,7 @@ EVENT_TYPES: Final[dict[str, str]] = {
     "referral.list": "a list of referrals (queue or sent) was shown",
     "referral.read": "a referral was shown (receiver's or referrer's view)",
     "referral.decide": "a decision was taken on a referral (state before and after)",
+    "referral.share": "a referral was shared so that another organisation follows its status",
     "referral.note": "a refused attempt to add a note to a referral",
     "referral.remind": "the receivers of a referral were reminded of a near deadline",
     "referral.escalate": "an overdue referral was escalated to the receiver's supervisors",

@@ -24,7 +24,8 @@ from opennrm.investigations.models import (
 from opennrm.policy import Action, Actor, Decision
 from opennrm.policy.access import check, not_found
 from opennrm.policy.models import Assignment
-from opennrm.policy.visibility import visible
+from opennrm.policy.visibility import referral_visible, visible
+from opennrm.referrals.models import Referral
 
 RECORD_TYPE = "investigation"
 MIN_PURPOSE = 5
@@ -139,6 +140,7 @@ def read_investigation(
             for s in stages
         ],
         team=case_team(session, investigation.id, now),
+        support_cases=linked_support_cases(session, investigation, actor, now),
         via=decision.via or "",
     )
     audit.record(
@@ -154,6 +156,41 @@ def read_investigation(
         ),
     )
     return out
+
+
+def linked_support_cases(
+    session: Session, investigation: Investigation, actor: Actor, now: datetime
+) -> list[schemas.SupportCaseOut]:
+    """Support cases of the signal the investigation came from that the actor may see —
+    for the police, only those the assistance system shared with them."""
+    if investigation.signal_id is None:
+        return []
+    rows = session.scalars(
+        select(Referral)
+        .where(
+            Referral.signal_id == investigation.signal_id,
+            Referral.target == "assistance_system",
+            Referral.machine == "assistance",
+            referral_visible(
+                actor,
+                from_col=Referral.from_organisation_id,
+                target_col=Referral.target_organisation_id,
+                creator_col=Referral.created_by,
+                id_col=Referral.id,
+                now=now,
+            ),
+        )
+        .order_by(Referral.created_at)
+    )
+    return [
+        schemas.SupportCaseOut(
+            referral_id=r.id,
+            status=r.status,
+            status_changed_at=r.status_changed_at,
+            recovery_period_ends_on=r.recovery_period_ends_on,
+        )
+        for r in rows
+    ]
 
 
 def case_team(

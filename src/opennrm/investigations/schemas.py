@@ -92,6 +92,16 @@ class TeamMemberOut(BaseModel):
     until: datetime | None
 
 
+class SupportCaseOut(BaseModel):
+    """The victim's support case in the assistance system, linked through the signal the
+    case came from — shown only when the assistance system has shared it with the unit."""
+
+    referral_id: str
+    status: str
+    status_changed_at: datetime
+    recovery_period_ends_on: date | None
+
+
 class PersonOut(BaseModel):
     category: str
     names: list[str]
@@ -124,6 +134,7 @@ class InvestigationOut(BaseModel):
     persons: list[PersonOut]
     stages: list[StageOut]
     team: list[TeamMemberOut] = Field(default_factory=list)
+    support_cases: list[SupportCaseOut] = Field(default_factory=list)
     via: str
 
 

@@ -58,6 +58,7 @@ class Action(StrEnum):
     REFERRAL_DECIDE = "referral.decide"
     SUPPORT_PLAN = "support.plan"
     REFERRAL_NOTE = "referral.note"
+    REFERRAL_SHARE = "referral.share"
     AGEING_READ = "referral.ageing"
     INVESTIGATION_CREATE = "investigation.create"
     INVESTIGATION_LIST = "investigation.list"
@@ -224,6 +225,9 @@ class ReferralFacts:
     from_org_id: str
     target_org_id: str
     created_by: str
+    # A share of the referral in force to the actor's organisation (the assistance system
+    # lets the police follow a victim's support case, on a lawful basis).
+    shared: bool = False
 
 
 REFERRAL_ACTIONS = frozenset(
@@ -232,6 +236,7 @@ REFERRAL_ACTIONS = frozenset(
         Action.REFERRAL_DECIDE,
         Action.SUPPORT_PLAN,
         Action.REFERRAL_NOTE,
+        Action.REFERRAL_SHARE,
     }
 )
 
@@ -242,7 +247,9 @@ def can_referral(actor: Actor, action: Action, facts: ReferralFacts) -> Decision
     A referral has two parties. The receiving organisation owns the case: its
     caseworkers, investigators and supervisors read it and take its decisions. The
     referring organisation may follow what it sent — how far, the queries decide from
-    the consent on the referral — but never decides. Nobody else learns it exists.
+    the consent on the referral — but never decides. An organisation the receiver shared
+    the case with (e.g. the police investigating the crime) follows its status. Nobody
+    else learns it exists.
     """
     if action not in REFERRAL_ACTIONS:
         raise ValueError(f"{action} is not an act on a referral")
@@ -253,6 +260,10 @@ def can_referral(actor: Actor, action: Action, facts: ReferralFacts) -> Decision
     referrer = referrer_org and (actor.has_any(CONTENT_ROLES) or facts.created_by == actor.user_id)
     if receiver:
         return Decision(True, scope="full", via="receiver")
+    if not referrer and facts.shared and actor.has_any(CONTENT_ROLES):
+        if action is Action.REFERRAL_READ:
+            return Decision(True, scope="summary", via="share")
+        return Decision(False, reveal=True, reason="only the receiving organisation decides")
     if not referrer:
         return DENY_HIDDEN
     if action is Action.REFERRAL_READ:

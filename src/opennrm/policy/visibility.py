@@ -159,7 +159,13 @@ def load_facts(
 
 
 def referral_visible(
-    actor: Actor, *, from_col: Column, target_col: Column, creator_col: Column
+    actor: Actor,
+    *,
+    from_col: Column,
+    target_col: Column,
+    creator_col: Column,
+    id_col: Column,
+    now: datetime,
 ) -> ColumnElement[bool]:
     """The referrals an actor may see: `rules.can_referral(..., REFERRAL_READ, ...)` in SQL."""
     if actor.has_any(ADMIN_ROLES):
@@ -168,5 +174,23 @@ def referral_visible(
     if actor.has_any(CONTENT_ROLES):
         clauses.append(target_col == actor.organisation_id)
         clauses.append(from_col == actor.organisation_id)
+        clauses.append(_active_share_exists(actor, "referral", id_col, now.date()))
     clauses.append(and_(from_col == actor.organisation_id, creator_col == actor.user_id))
     return or_(false(), *clauses)
+
+
+def referral_shared_with(session: Session, actor: Actor, referral_id: str, now: datetime) -> bool:
+    """Whether a share of the referral in force reaches the actor's organisation."""
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Share.record_type == "referral",
+                    Share.record_id == referral_id,
+                    Share.organisation_id == actor.organisation_id,
+                    Share.revoked_at.is_(None),
+                    Share.expires_on >= now.date(),
+                )
+            )
+        )
+    )

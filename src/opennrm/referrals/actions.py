@@ -30,6 +30,7 @@ from opennrm.screening.models import Screening
 from opennrm.signals.models import Signal, SignalPerson
 from opennrm.signals.queries import RECORD_TYPE as SIGNAL
 from opennrm.signals.queries import access_signal
+from opennrm.signals.schemas import ShareIn
 from opennrm.support import machine
 from opennrm.support.models import SupportService
 from opennrm.uow import unit_of_work
@@ -561,3 +562,70 @@ def clocks_job(ctx: AppContext) -> int:
         return remind_due_soon(session, config=ctx.referral_config) + escalate_overdue(
             session, config=ctx.referral_config
         )
+
+
+def share_referral(
+    session: Session,
+    referral_id: str,
+    data: ShareIn,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
+) -> Share:
+    """Let another organisation follow a case — typically the police department that
+    investigates the crime following the victim's support case — on a lawful basis.
+
+    The receiver shares; the grantee sees the status and the decisions, never the reasons,
+    the support plan or the notes. The basis is checked as for a signal: consent needs the
+    person's consent to the police recorded on the signal.
+    """
+    now = now or utcnow()
+    referral, _ = access_referral(session, referral_id, Action.REFERRAL_SHARE, actor=actor)
+    owner = session.get(Organisation, referral.target_organisation_id)
+    grantee = session.get(Organisation, data.organisation_id)
+    if owner is None or grantee is None:
+        raise Invalid("There is no organisation with that id.")
+    signal = session.get(Signal, referral.signal_id)
+    problems = share_problems(
+        owner_org_type=owner.type,
+        owner_org_id=owner.id,
+        grantee_org_type=grantee.type,
+        grantee_org_id=grantee.id,
+        basis=data.basis,
+        expires_on=data.expires_on,
+        today=now.date(),
+        consent_to_police=bool(signal and signal.consent_to_police and referral.consent),
+        consent_to_assistance_system=bool(referral.consent),
+    )
+    if problems:
+        raise Invalid("This share cannot be made: " + "; ".join(problems) + ".")
+    share = Share(
+        record_type=RECORD_TYPE,
+        record_id=referral.id,
+        organisation_id=grantee.id,
+        basis=data.basis,
+        scope="summary",
+        expires_on=data.expires_on,
+        note=data.note,
+        created_by=actor.user_id,
+        created_at=now,
+    )
+    session.add(share)
+    session.flush()
+    audit.record(
+        session,
+        AuditEntry.by(
+            actor,
+            "referral.share",
+            record_type=RECORD_TYPE,
+            record_id=referral.id,
+            fields=["status", "decisions"],
+            detail={
+                "share_id": share.id,
+                "grantee": grantee.id,
+                "basis": data.basis,
+                "expires_on": data.expires_on.isoformat(),
+            },
+        ),
+    )
+    return share

@@ -20,7 +20,7 @@ from opennrm.notes.models import CaseNote
 from opennrm.policy import Action, Actor, Decision, ReferralFacts, can, can_referral
 from opennrm.policy.access import denied_entry, not_found
 from opennrm.policy.rules import NATIONAL_VIEW_ROLES, referrer_sees_status
-from opennrm.policy.visibility import referral_visible
+from opennrm.policy.visibility import referral_shared_with, referral_visible
 from opennrm.referrals import schemas
 from opennrm.referrals.config import ReferralConfig
 from opennrm.referrals.models import Referral, ReferralDecision
@@ -29,6 +29,7 @@ from opennrm.support.models import SupportService
 from opennrm.support.services import BY_CODE
 
 RECORD_TYPE = "referral"
+View = Literal["receiver", "referrer", "shared"]
 Direction = Literal["incoming", "outgoing", "all"]
 
 
@@ -57,6 +58,7 @@ def access_referral(
             from_org_id=referral.from_organisation_id,
             target_org_id=referral.target_organisation_id,
             created_by=referral.created_by,
+            shared=referral_shared_with(session, actor, referral.id, utcnow()),
         ),
     )
     if decision.allowed:
@@ -93,17 +95,17 @@ def _org_names(session: Session, ids: set[str]) -> dict[str, str]:
 
 def _to_out(
     referral: Referral,
-    view: Literal["receiver", "referrer"],
+    view: View,
     names: dict[str, str],
     config: ReferralConfig,
     today: date,
 ) -> schemas.ReferralOut:
     receiver = view == "receiver"
-    status_visible = receiver or referrer_sees_status(consent=referral.consent)
+    status_visible = view != "referrer" or referrer_sees_status(consent=referral.consent)
     return schemas.ReferralOut(
         id=referral.id,
         # An anonymous notification must not lead its receiver to the signal.
-        signal_id=referral.signal_id if (not receiver or not referral.anonymous) else None,
+        signal_id=referral.signal_id if (view == "referrer" or not referral.anonymous) else None,
         target=referral.target,
         target_organisation_id=referral.target_organisation_id,
         target_organisation=names.get(referral.target_organisation_id, ""),
@@ -126,7 +128,9 @@ def _to_out(
         else [],
         anonymous_summary=referral.anonymous_summary if receiver else None,
         recovery_period_ends_on=referral.recovery_period_ends_on if status_visible else None,
-        screening_id=referral.screening_id if not receiver or not referral.anonymous else None,
+        screening_id=referral.screening_id
+        if view == "referrer" or not referral.anonymous
+        else None,
     )
 
 
@@ -152,6 +156,8 @@ def list_referrals(
             from_col=Referral.from_organisation_id,
             target_col=Referral.target_organisation_id,
             creator_col=Referral.created_by,
+            id_col=Referral.id,
+            now=now,
         )
     ]
     if signal_id is not None:
@@ -159,6 +165,7 @@ def list_referrals(
     if direction == "incoming":
         where.append(Referral.target_organisation_id == actor.organisation_id)
     elif direction == "outgoing":
+        where.append(Referral.from_organisation_id == actor.organisation_id)
         where.append(Referral.target_organisation_id != actor.organisation_id)
     if open_only:
         where.append(
@@ -208,13 +215,17 @@ def visible_referrals(session: Session, actor: Actor, ids: set[str]) -> set[str]
                     from_col=Referral.from_organisation_id,
                     target_col=Referral.target_organisation_id,
                     creator_col=Referral.created_by,
+                    id_col=Referral.id,
+                    now=utcnow(),
                 ),
             )
         )
     )
 
 
-def _view(actor: Actor, referral: Referral) -> Literal["receiver", "referrer"]:
+def _view(actor: Actor, referral: Referral) -> View:
+    """How the actor sees a referral it may see: as its receiver, its referrer, or an
+    organisation the receiver shared it with (whoever is neither)."""
     decision = can_referral(
         actor,
         Action.REFERRAL_READ,
@@ -224,7 +235,9 @@ def _view(actor: Actor, referral: Referral) -> Literal["receiver", "referrer"]:
             created_by=referral.created_by,
         ),
     )
-    return "receiver" if decision.via == "receiver" else "referrer"
+    if decision.via == "receiver":
+        return "receiver"
+    return "referrer" if decision.allowed else "shared"
 
 
 def read_referral(
@@ -239,11 +252,11 @@ def read_referral(
     """One referral as far as the caller may see it; audited."""
     now = now or utcnow()
     referral, decision = access_referral(session, referral_id, Action.REFERRAL_READ, actor=actor)
-    view: Literal["receiver", "referrer"] = "receiver" if decision.via == "receiver" else "referrer"
+    view: View = {"receiver": "receiver", "share": "shared"}.get(decision.via or "", "referrer")  # type: ignore[assignment]
     names = _org_names(session, {referral.target_organisation_id, referral.from_organisation_id})
     out = _to_out(referral, view, names, config, config.local_day(now))
     receiver = view == "receiver"
-    if receiver or referrer_sees_status(consent=referral.consent):
+    if view != "referrer" or referrer_sees_status(consent=referral.consent):
         decider = aliased(User)
         rows = session.execute(
             select(ReferralDecision, decider.name)

@@ -156,7 +156,7 @@ class ReferralOut(BaseModel):
     status_changed_at: datetime | None
     deadline: date | None
     clock: ClockOut | None
-    view: Literal["receiver", "referrer"]
+    view: Literal["receiver", "referrer", "shared"]
     allowed_decisions: list[str]
     anonymous_summary: dict[str, object] | None = None
     recovery_period_ends_on: date | None = None

@@ -78,6 +78,8 @@ def signal_timeline(
                 from_col=Referral.from_organisation_id,
                 target_col=Referral.target_organisation_id,
                 creator_col=Referral.created_by,
+                id_col=Referral.id,
+                now=now,
             ),
         )
     )
@@ -95,7 +97,8 @@ def signal_timeline(
                 record_id=referral.id,
             )
         )
-        if receiver or referrer_sees_status(consent=referral.consent):
+        view = _view(actor, referral)
+        if view != "referrer" or referrer_sees_status(consent=referral.consent):
             for d in session.scalars(
                 select(ReferralDecision).where(ReferralDecision.referral_id == referral.id)
             ):
