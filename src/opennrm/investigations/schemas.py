@@ -5,11 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from opennrm.referrals.schemas import Text
-from opennrm.signals import normalise
-from opennrm.signals.schemas import Address, Email, Identifier, Name, OrganisationIn, Phone
+from opennrm.signals.schemas import (
+    Address,
+    BirthDate,
+    Email,
+    Identifier,
+    Name,
+    Nationality,
+    OrganisationIn,
+    Phone,
+)
 
 Category = Literal["suspect", "victim", "witness", "other"]
 Stage = Literal["reported", "pre_trial", "prosecutor", "charged", "judgment", "appeal", "closed"]
@@ -33,31 +41,11 @@ class PersonIn(_In):
 
     category: Category
     names: list[Name] = Field(min_length=1, max_length=10)
-    birth_date: str | None = Field(default=None, max_length=10)
-    nationality: str | None = Field(default=None, max_length=2)
+    birth_date: BirthDate = None
+    nationality: Nationality = None
     phones: list[Phone] = Field(default_factory=list, max_length=10)
     emails: list[Email] = Field(default_factory=list, max_length=10)
     identifiers: list[Identifier] = Field(default_factory=list, max_length=10)
-
-    @field_validator("birth_date")
-    @classmethod
-    def _birth_date(cls, v: str | None) -> str | None:
-        if v is None or not v.strip():
-            return None
-        try:
-            return normalise.parse_partial_date(v, field="birth_date").iso()
-        except normalise.InvalidValue as exc:
-            raise ValueError(exc.message) from None
-
-    @field_validator("nationality")
-    @classmethod
-    def _nationality(cls, v: str | None) -> str | None:
-        if v is None or not v.strip():
-            return None
-        try:
-            return normalise.normalise_country(v)
-        except normalise.InvalidValue as exc:
-            raise ValueError(exc.message) from None
 
 
 class InvestigationIn(_In):

@@ -67,6 +67,30 @@ PersonRole = Literal["victim", "suspect", "other"]
 GenderCode = Literal["female", "male", "other", "unknown"]
 
 
+def birth_date_value(v: str | None) -> str | None:
+    """A full or partial birth date as ISO ("1990", "1990-04", "1990-04-02"); blank is None."""
+    if v is None or not v.strip():
+        return None
+    try:
+        return normalise.parse_partial_date(v, field="birth_date").iso()
+    except normalise.InvalidValue as exc:
+        raise ValueError(exc.message) from None
+
+
+def nationality_value(v: str | None) -> str | None:
+    """An ISO 3166 alpha-2 nationality; blank is None."""
+    if v is None or not v.strip():
+        return None
+    try:
+        return normalise.normalise_country(v)
+    except normalise.InvalidValue as exc:
+        raise ValueError(exc.message) from None
+
+
+BirthDate = Annotated[str | None, Field(max_length=10), AfterValidator(birth_date_value)]
+Nationality = Annotated[str | None, Field(max_length=2), AfterValidator(nationality_value)]
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_max_length=MAX_SUMMARY * 2)
 
@@ -74,32 +98,12 @@ class _In(BaseModel):
 class PersonIn(_In):
     role: PersonRole
     names: list[Name] = Field(min_length=1, max_length=10)
-    birth_date: str | None = Field(default=None, max_length=10)
+    birth_date: BirthDate = None
     gender: GenderCode | None = None
-    nationality: str | None = Field(default=None, max_length=2)
+    nationality: Nationality = None
     phones: list[Phone] = Field(default_factory=list, max_length=10)
     emails: list[Email] = Field(default_factory=list, max_length=10)
     identifiers: list[Identifier] = Field(default_factory=list, max_length=10)
-
-    @field_validator("birth_date")
-    @classmethod
-    def _birth_date(cls, v: str | None) -> str | None:
-        if v is None or not v.strip():
-            return None
-        try:
-            return normalise.parse_partial_date(v, field="birth_date").iso()
-        except normalise.InvalidValue as exc:
-            raise ValueError(exc.message) from None
-
-    @field_validator("nationality")
-    @classmethod
-    def _nationality(cls, v: str | None) -> str | None:
-        if v is None or not v.strip():
-            return None
-        try:
-            return normalise.normalise_country(v)
-        except normalise.InvalidValue as exc:
-            raise ValueError(exc.message) from None
 
 
 class OrganisationIn(_In):

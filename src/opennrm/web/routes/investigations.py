@@ -45,17 +45,17 @@ from opennrm.investigations import (
 from opennrm.investigations.consultation_queries import REGIONAL_TYPE
 from opennrm.investigations.consultations import MAX_JOIN_DAYS, clock_name
 from opennrm.investigations.models import STAGES, Investigation
-from opennrm.notes import actions as note_actions
 from opennrm.policy import Action, Actor, can
 from opennrm.policy.visibility import load_facts
 from opennrm.referrals import queries as referral_queries
-from opennrm.referrals.schemas import MAX_TEXT, NoteIn
+from opennrm.referrals.schemas import MAX_TEXT
 from opennrm.signals import normalise
 from opennrm.uow import unit_of_work
 from opennrm.web import i18n, labels
 from opennrm.web.access import RECORD_ID, require_record_id
 from opennrm.web.forms import DateParts, FieldError, Gettext, nonblank_lines, partial_date_to_iso
 from opennrm.web.i18n import gettext_for
+from opennrm.web.note_form import save_note
 from opennrm.web.render import render
 from opennrm.web.routes.referrals import deadline_of
 from opennrm.web.session import SESSION_COOKIE, CheckedForm, Ctx, SignedIn, Visitor
@@ -804,34 +804,8 @@ def add_note(
     request: Request, ctx: Ctx, visitor: SignedIn, investigation_id: str, form: CheckedForm
 ) -> Response:
     require_record_id(investigation_id)
-    _ = gettext_for(visitor.locale)
     forms = CaseForms()
-    values = forms.note = {
-        "kind": form_field(form, "kind", 20),
-        "text": form_field(form, "text", MAX_TEXT * 2),
-    }
-    errors = []
-    if values["kind"] not in labels.NOTE_KINDS:
-        errors.append(FieldError("kind", _("Select whether the note is a fact or an assessment")))
-    text = values["text"].strip()
-    if not text:
-        errors.append(FieldError("text", _("Write the note")))
-    elif len(text) > MAX_TEXT:
-        errors.append(FieldError("text", _("The note must be 4000 characters or fewer")))
-    if not errors:
-        try:
-            data = NoteIn.model_validate({"kind": values["kind"], "text": text})
-            with unit_of_work(ctx.db) as session:
-                note_actions.add_note(
-                    session,
-                    "investigation",
-                    investigation_id,
-                    data,
-                    actor=visitor.actor,
-                    cipher=ctx.cipher,
-                )
-        except ValidationError:
-            errors = [FieldError("text", _("The note contains characters that cannot be saved"))]
+    forms.note, errors = save_note(ctx, visitor, form, "investigation", investigation_id)
     if errors:
         return _case_page(
             request, ctx, visitor, investigation_id, forms=forms, errors=errors, status=422

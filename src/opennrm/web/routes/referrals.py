@@ -27,7 +27,6 @@ from starlette.datastructures import FormData
 
 from opennrm.db import utcnow
 from opennrm.errors import Conflict, Invalid
-from opennrm.notes import actions as note_actions
 from opennrm.policy import Action, can
 from opennrm.referrals import actions, queries, rules, schemas
 from opennrm.referrals.config import ReferralConfig
@@ -42,6 +41,7 @@ from opennrm.web import i18n, labels
 from opennrm.web.access import require_record_id
 from opennrm.web.forms import DateParts, FieldError, Gettext
 from opennrm.web.i18n import N_, gettext_for
+from opennrm.web.note_form import save_note
 from opennrm.web.render import render
 from opennrm.web.session import CheckedForm, Ctx, SignedIn, Visitor
 from opennrm.web.session import field as form_field
@@ -682,29 +682,8 @@ def add_note(
     request: Request, ctx: Ctx, visitor: SignedIn, referral_id: str, form: CheckedForm
 ) -> Response:
     require_record_id(referral_id)
-    _ = gettext_for(visitor.locale)
     forms = CaseForms()
-    values = forms.note = {
-        "kind": form_field(form, "kind", 20),
-        "text": form_field(form, "text", MAX_REASON * 2),
-    }
-    errors = []
-    if values["kind"] not in labels.NOTE_KINDS:
-        errors.append(FieldError("kind", _("Select whether the note is a fact or an assessment")))
-    text = values["text"].strip()
-    if not text:
-        errors.append(FieldError("text", _("Write the note")))
-    elif len(text) > MAX_REASON:
-        errors.append(FieldError("text", _("The note must be 4000 characters or fewer")))
-    if not errors:
-        try:
-            data = schemas.NoteIn(kind=values["kind"], text=text)
-            with unit_of_work(ctx.db) as session:
-                note_actions.add_note(
-                    session, "referral", referral_id, data, actor=visitor.actor, cipher=ctx.cipher
-                )
-        except ValidationError:
-            errors = [FieldError("text", _("The note contains characters that cannot be saved"))]
+    forms.note, errors = save_note(ctx, visitor, form, "referral", referral_id)
     if errors:
         return _case_page(
             request, ctx, visitor, referral_id, forms=forms, errors=errors, status=422
