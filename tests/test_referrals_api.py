@@ -353,3 +353,47 @@ def test_catalogue_lists_four_ilo_profiles_in_three_languages(client: Any, world
     first = body["indicators"][0]
     assert set(first) >= {"code", "profile", "dimension", "strength", "text"}
     assert all(first["text"][lang] for lang in ("fi", "sv", "en"))
+
+
+def test_the_designated_investigators_are_told_when_the_registry_names_them(
+    client: Any, world: Any, ctx: AppContext
+) -> None:
+    from datetime import date
+
+    from opennrm.auth import actions as auth_actions
+    from opennrm.investigations.models import DesignatedInvestigator
+
+    with unit_of_work(ctx.db) as session:
+        other = auth_actions.create_user(
+            session,
+            email="toinen.tutkija@example.org",
+            name="Eveliina Koskinen",
+            organisation_id=world.orgs["itauusimaa"],
+            roles=["investigator"],
+            password="Tutkija-salasana-2026",
+        )
+        other_id = other.id
+        # The registry names Tuomas Lehtonen; Eveliina Koskinen's term has ended.
+        for user_id, until in (
+            (world.itauusimaa_investigator.user_id, None),
+            (other_id, date(2026, 1, 31)),
+        ):
+            session.add(
+                DesignatedInvestigator(
+                    organisation_id=world.orgs["itauusimaa"],
+                    user_id=user_id,
+                    function="designated",
+                    since=date(2025, 1, 1),
+                    until=until,
+                    created_by=world.itauusimaa_investigator.user_id,
+                )
+            )
+    signal_id = make_signal(client, world.ngo_worker)
+    referral = refer(client, world.ngo_worker, signal_id, "police", True).json()
+    with unit_of_work(ctx.db) as session:
+        told = set(
+            session.scalars(
+                select(Notification.user_id).where(Notification.record_id == referral["id"])
+            )
+        )
+    assert told == {world.itauusimaa_investigator.user_id}

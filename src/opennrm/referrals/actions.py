@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from opennrm import audit
@@ -18,6 +18,7 @@ from opennrm.auth.models import Organisation, User, UserRole
 from opennrm.crypto import FieldCipher
 from opennrm.db import utcnow
 from opennrm.errors import Conflict, Invalid, NotFound
+from opennrm.investigations.models import DesignatedInvestigator
 from opennrm.notifications.actions import notify
 from opennrm.policy import Action, Actor, share_problems
 from opennrm.policy.models import Share
@@ -42,8 +43,7 @@ RECEIVING_ROLES = {
     "assistance_system": ("caseworker", "supervisor"),
     "police": ("investigator",),
 }
-"""Who is told of a new referral. Police: the department's investigators (the
-designated trafficking investigators once a registry names them)."""
+"""Who is told of a new referral when no registry says otherwise (see `_receivers`)."""
 
 
 def _members(session: Session, organisation_id: str, roles: tuple[str, ...]) -> list[str]:
@@ -59,6 +59,33 @@ def _members(session: Session, organisation_id: str, roles: tuple[str, ...]) -> 
             .distinct()
         )
     )
+
+
+def _receivers(session: Session, organisation_id: str, target: str, today: date) -> list[str]:
+    """Who is told of a new referral. A police department's designated trafficking
+    investigators and their substitutes in force (the registry); a department that has
+    registered none yet, all its investigators, so that no referral goes unseen."""
+    if target == "police":
+        designated = list(
+            session.scalars(
+                select(DesignatedInvestigator.user_id)
+                .join(User, User.id == DesignatedInvestigator.user_id)
+                .where(
+                    DesignatedInvestigator.organisation_id == organisation_id,
+                    DesignatedInvestigator.function.in_(("designated", "substitute")),
+                    DesignatedInvestigator.since <= today,
+                    or_(
+                        DesignatedInvestigator.until.is_(None),
+                        DesignatedInvestigator.until >= today,
+                    ),
+                    User.is_active.is_(True),
+                )
+                .distinct()
+            )
+        )
+        if designated:
+            return designated
+    return _members(session, organisation_id, RECEIVING_ROLES[target])
 
 
 def target_organisation(
@@ -232,7 +259,7 @@ def create_referral(
     session.flush()
     told = notify(
         session,
-        user_ids=_members(session, target_org.id, RECEIVING_ROLES[data.target]),
+        user_ids=_receivers(session, target_org.id, data.target, today),
         kind="referral_received",
         record_type=RECORD_TYPE,
         record_id=referral.id,
