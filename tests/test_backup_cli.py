@@ -552,6 +552,10 @@ def test_demo_seeds_an_empty_database(demo_run):
     # Some referred crimes became investigations, each accepting its referral.
     assert counts["investigations"] >= 10
     assert counts["investigation_stages"] == counts["investigations"]
+    # Every police unit (the 11 departments and Åland's police) has its two designated
+    # investigators and a capacity.
+    assert counts["designated_investigators"] == 2 * 12
+    assert counts["investigation_capacity"] == 12
     roles = {line.split()[1] for line in r.stdout.splitlines() if "@demo.example.fi" in line}
     for role in ("frontline", "caseworker", "investigator", "analyst", "coordinator", "dpo"):
         assert any(role in r_ for r_ in roles), role

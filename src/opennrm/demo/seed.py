@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from random import Random
 from typing import Any
 
@@ -22,6 +23,8 @@ from opennrm.db import utcnow
 from opennrm.demo.finland import Deployment, load_deployment
 from opennrm.demo.synthetic import generate_signals, strip_truth
 from opennrm.investigations import actions as investigation_actions
+from opennrm.investigations import registry
+from opennrm.investigations.people_schemas import CapacityIn, DesignationIn
 from opennrm.investigations.schemas import InvestigationIn
 from opennrm.policy import Actor
 from opennrm.referrals import actions as referral_actions
@@ -48,7 +51,7 @@ STAFF_NAMES = [
 
 # Accounts per organisation type: (role list, how many)
 ACCOUNTS: dict[str, list[tuple[list[str], int]]] = {
-    "police": [(["investigator"], 2)],
+    "police": [(["investigator"], 2), (["supervisor"], 1)],
     "national_team": [(["supervisor", "investigator"], 1), (["investigator"], 1)],
     "nbi": [(["investigator"], 1)],
     "assistance_system": [(["caseworker"], 1), (["supervisor"], 1)],
@@ -60,9 +63,7 @@ ACCOUNTS: dict[str, list[tuple[list[str], int]]] = {
     "ministry": [(["coordinator"], 1), (["analyst"], 1)],
 }
 EXTRA_ACCOUNTS = [
-    ("police-helsinki", ["supervisor"]),
     ("police-helsinki", ["dpo"]),
-    ("police-ita-uusimaa", ["supervisor"]),
     ("ministry-coordinator", ["admin"]),
 ]
 
@@ -95,6 +96,8 @@ def seed(
     report(f"{len(org_ids)} organisations")
     accounts = _seed_accounts(ctx, deployment, org_ids)
     report(f"{len(accounts)} accounts")
+    designated = _seed_registry(ctx)
+    report(f"{designated} designated investigators")
     _seed_signals(ctx, deployment, org_ids, signals, seed_value, report)
     opened = _seed_investigations(ctx, Random(seed_value + 1))
     report(f"{opened} investigations")
@@ -319,3 +322,32 @@ def _seed_investigations(ctx: AppContext, rng: Random) -> int:
             )
             opened += 1
     return opened
+
+
+def _seed_registry(ctx: AppContext) -> int:
+    """Each police department's supervisor enters its two investigators in the registry
+    as the designated trafficking investigators and sets a capacity, through the real
+    actions: the demo's departments meet the two-investigator norm."""
+    entered = 0
+    since = utcnow().date() - timedelta(days=365)
+    with unit_of_work(ctx.db) as session:
+        departments = session.scalars(
+            select(Organisation).where(Organisation.type == "police").order_by(Organisation.name)
+        ).all()
+        for org in departments:
+            members = session.scalars(
+                select(User).where(User.organisation_id == org.id).order_by(User.email)
+            ).all()
+            boss = next((u for u in members if "supervisor" in u.roles), None)
+            if boss is None:
+                continue
+            actor = auth_actions.actor_for(session, boss, via="system")
+            for user in (u for u in members if "investigator" in u.roles):
+                registry.designate(
+                    session,
+                    DesignationIn(user_id=user.id, function="designated", since=since),
+                    actor=actor,
+                )
+                entered += 1
+            registry.set_capacity(session, CapacityIn(person_years=Decimal("2.00")), actor=actor)
+    return entered
