@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from opennrm import audit
 from opennrm.audit.trail import AuditEntry
-from opennrm.auth.models import Organisation, User, UserRole
+from opennrm.auth.models import Organisation, User
+from opennrm.auth.queries import member_ids
 from opennrm.crypto import FieldCipher
 from opennrm.db import new_id, utcnow
 from opennrm.demo.finland import Deployment
@@ -246,18 +247,7 @@ def deconflict(session: Session, investigation: Investigation, *, actor: Actor) 
 
 def _leads(session: Session, organisation_id: str) -> list[str]:
     """A unit's supervisors and investigators: who coordinates with the other unit."""
-    return list(
-        session.scalars(
-            select(User.id)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(
-                User.organisation_id == organisation_id,
-                User.is_active.is_(True),
-                UserRole.role.in_(("supervisor", "investigator")),
-            )
-            .distinct()
-        )
-    )
+    return member_ids(session, organisation_id, ("supervisor", "investigator"))
 
 
 def record_stage(

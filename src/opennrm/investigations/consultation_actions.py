@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from opennrm import audit
 from opennrm.audit.trail import AuditEntry
-from opennrm.auth.models import Organisation, User, UserRole
+from opennrm.auth.models import Organisation
+from opennrm.auth.queries import member_ids
 from opennrm.clocks import deadline
 from opennrm.crypto import FieldCipher
 from opennrm.db import new_id, utcnow
@@ -46,21 +47,6 @@ TEAM_TYPE = "national_team"
 TEAM_KEY = "national-team"
 """The national team is the organisation of type `national_team`, this key first."""
 TEAM_ROLES = ("investigator", "supervisor")
-
-
-def _members(session: Session, organisation_id: str, roles: tuple[str, ...]) -> list[str]:
-    return list(
-        session.scalars(
-            select(User.id)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(
-                User.organisation_id == organisation_id,
-                User.is_active.is_(True),
-                UserRole.role.in_(roles),
-            )
-            .distinct()
-        )
-    )
 
 
 def national_team(session: Session) -> Organisation:
@@ -126,7 +112,7 @@ def request_consultation(
     session.flush()
     told = notify(
         session,
-        user_ids=_members(session, team.id, TEAM_ROLES),
+        user_ids=member_ids(session, team.id, TEAM_ROLES),
         kind="consultation_requested",
         record_type=RECORD_TYPE,
         record_id=consultation.id,
@@ -260,7 +246,7 @@ def escalate_overdue(
     ):
         told = notify(
             session,
-            user_ids=_members(session, consultation.team_organisation_id, ("supervisor",)),
+            user_ids=member_ids(session, consultation.team_organisation_id, ("supervisor",)),
             kind="consultation_overdue",
             record_type=RECORD_TYPE,
             record_id=consultation.id,

@@ -14,13 +14,15 @@ from sqlalchemy.orm import Session
 
 from opennrm import audit
 from opennrm.audit.trail import AuditEntry
-from opennrm.auth.models import Organisation, User, UserRole
+from opennrm.auth.models import Organisation, User
+from opennrm.auth.queries import member_ids
 from opennrm.crypto import FieldCipher
 from opennrm.db import utcnow
 from opennrm.errors import Conflict, Invalid, NotFound
 from opennrm.investigations.models import DesignatedInvestigator
 from opennrm.notifications.actions import notify
-from opennrm.policy import Action, Actor, share_problems
+from opennrm.policy import Action, Actor
+from opennrm.policy.grants import grant_share
 from opennrm.policy.models import Share
 from opennrm.policy.rules import MAX_SHARE_DAYS, referrer_sees_status
 from opennrm.referrals import rules, schemas
@@ -44,21 +46,6 @@ RECEIVING_ROLES = {
     "police": ("investigator",),
 }
 """Who is told of a new referral when no registry says otherwise (see `_receivers`)."""
-
-
-def _members(session: Session, organisation_id: str, roles: tuple[str, ...]) -> list[str]:
-    return list(
-        session.scalars(
-            select(User.id)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(
-                User.organisation_id == organisation_id,
-                User.is_active.is_(True),
-                UserRole.role.in_(roles),
-            )
-            .distinct()
-        )
-    )
 
 
 def _receivers(session: Session, organisation_id: str, target: str, today: date) -> list[str]:
@@ -85,7 +72,7 @@ def _receivers(session: Session, organisation_id: str, target: str, today: date)
         )
         if designated:
             return designated
-    return _members(session, organisation_id, RECEIVING_ROLES[target])
+    return member_ids(session, organisation_id, RECEIVING_ROLES[target])
 
 
 def target_organisation(
@@ -205,32 +192,23 @@ def create_referral(
     else:
         basis = plan.basis or "consent"  # plan_referral gives every identified plan a basis
         expires = today + timedelta(days=MAX_SHARE_DAYS)
-        problems = share_problems(
-            owner_org_type=owner.type,
-            owner_org_id=owner.id,
-            grantee_org_type=target_org.type,
-            grantee_org_id=target_org.id,
-            basis=basis,
-            expires_on=expires,
-            today=today,
-            consent_to_police=signal.consent_to_police,
-            consent_to_assistance_system=signal.consent_to_assistance_system,
-        )
-        if problems:
-            raise Invalid("This referral cannot be made: " + "; ".join(problems) + ".")
-        share = Share(
+        share = grant_share(
+            session,
             record_type=SIGNAL,
             record_id=signal.id,
-            organisation_id=target_org.id,
+            owner=owner,
+            grantee=target_org,
             basis=basis,
             scope="full",
             expires_on=expires,
             note=f"Referral ({data.target}): {plan.why}.",
-            created_by=actor.user_id,
-            created_at=now,
+            consent_to_police=signal.consent_to_police,
+            consent_to_assistance_system=signal.consent_to_assistance_system,
+            actor=actor,
+            now=now,
+            today=today,
+            refusal="This referral cannot be made",
         )
-        session.add(share)
-        session.flush()
         share_id = share.id
 
     status = machine.INITIAL[plan.machine]
@@ -503,7 +481,7 @@ def _tell(
     and record it on the trail as the system's act."""
     told = notify(
         session,
-        user_ids=_members(session, referral.target_organisation_id, roles),
+        user_ids=member_ids(session, referral.target_organisation_id, roles),
         kind=kind,
         record_type=RECORD_TYPE,
         record_id=referral.id,
@@ -613,32 +591,21 @@ def share_referral(
     if owner is None or grantee is None:
         raise Invalid("There is no organisation with that id.")
     signal = session.get(Signal, referral.signal_id)
-    problems = share_problems(
-        owner_org_type=owner.type,
-        owner_org_id=owner.id,
-        grantee_org_type=grantee.type,
-        grantee_org_id=grantee.id,
-        basis=data.basis,
-        expires_on=data.expires_on,
-        today=now.date(),
-        consent_to_police=bool(signal and signal.consent_to_police and referral.consent),
-        consent_to_assistance_system=bool(referral.consent),
-    )
-    if problems:
-        raise Invalid("This share cannot be made: " + "; ".join(problems) + ".")
-    share = Share(
+    share = grant_share(
+        session,
         record_type=RECORD_TYPE,
         record_id=referral.id,
-        organisation_id=grantee.id,
+        owner=owner,
+        grantee=grantee,
         basis=data.basis,
         scope="summary",
         expires_on=data.expires_on,
         note=data.note,
-        created_by=actor.user_id,
-        created_at=now,
+        consent_to_police=bool(signal and signal.consent_to_police and referral.consent),
+        consent_to_assistance_system=bool(referral.consent),
+        actor=actor,
+        now=now,
     )
-    session.add(share)
-    session.flush()
     audit.record(
         session,
         AuditEntry.by(

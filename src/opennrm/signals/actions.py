@@ -17,7 +17,8 @@ from opennrm.crypto import FieldCipher
 from opennrm.db import utcnow
 from opennrm.errors import FieldProblem, Forbidden, Invalid, NotFound
 from opennrm.notifications.models import Notification
-from opennrm.policy import Action, Actor, can, share_problems
+from opennrm.policy import Action, Actor, can
+from opennrm.policy.grants import grant_share
 from opennrm.policy.models import BreakGlass, Share
 from opennrm.signals import normalise
 from opennrm.signals.models import (
@@ -176,32 +177,21 @@ def share_signal(session: Session, signal_id: str, data: ShareIn, *, actor: Acto
     grantee = session.get(Organisation, data.organisation_id)
     if grantee is None:
         raise Invalid("There is no organisation with that id.")
-    problems = share_problems(
-        owner_org_type=owner.type,
-        owner_org_id=owner.id,
-        grantee_org_type=grantee.type,
-        grantee_org_id=grantee.id,
-        basis=data.basis,
-        expires_on=data.expires_on,
-        today=now.date(),
-        consent_to_police=signal.consent_to_police,
-        consent_to_assistance_system=signal.consent_to_assistance_system,
-    )
-    if problems:
-        raise Invalid("This share cannot be made: " + "; ".join(problems) + ".")
-    share = Share(
+    share = grant_share(
+        session,
         record_type=RECORD_TYPE,
         record_id=signal.id,
-        organisation_id=grantee.id,
+        owner=owner,
+        grantee=grantee,
         basis=data.basis,
         scope=data.scope,
         expires_on=data.expires_on,
         note=data.note,
-        created_by=actor.user_id,
-        created_at=now,
+        consent_to_police=signal.consent_to_police,
+        consent_to_assistance_system=signal.consent_to_assistance_system,
+        actor=actor,
+        now=now,
     )
-    session.add(share)
-    session.flush()
     audit.record(
         session,
         _entry(
