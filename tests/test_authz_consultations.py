@@ -25,6 +25,7 @@ from opennrm.db import Database
 from opennrm.investigations.models import Consultation, Investigation
 from opennrm.uow import unit_of_work
 from tests.conftest import make_settings
+from tests.listing import every_item
 
 ROLES = [
     "frontline",
@@ -221,17 +222,7 @@ def test_consultation_route(cw: World, kind: str, role: str, route: Route) -> No
     [pytest.param(k, r, id=f"list-{k}-{r}") for k, r in itertools.product(KINDS, ROLES)],
 )
 def test_list_shows_exactly_the_readable(cw: World, kind: str, role: str) -> None:
-    headers = {"Authorization": f"Bearer {cw.tokens[kind, role]}"}
-    seen: dict[str, dict[str, Any]] = {}
-    offset = 0
-    while True:
-        page = cw.client.get(
-            "/api/v1/consultations", headers=headers, params={"limit": 200, "offset": offset}
-        ).json()
-        seen |= {i["id"]: i for i in page["items"]}
-        offset += 200
-        if offset >= page["total"]:
-            break
+    seen = every_item(cw.client, "/api/v1/consultations", cw.tokens[kind, role])
     cell = cw.cells[kind, role, "read"]
     assert (cell in seen) is readable(kind, role)
     if cell in seen:

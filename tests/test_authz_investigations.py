@@ -27,6 +27,7 @@ from opennrm.investigations.queries import summary_context
 from opennrm.policy.models import Assignment, Share
 from opennrm.uow import unit_of_work
 from tests.conftest import make_settings
+from tests.listing import every_item
 
 ROLES = [
     "frontline",
@@ -422,17 +423,7 @@ LIST_CASES = [
 
 @pytest.mark.parametrize(("kind", "role"), LIST_CASES)
 def test_list_shows_exactly_the_readable(iw: World, kind: str, role: str) -> None:
-    headers = {"Authorization": f"Bearer {iw.tokens[kind, role]}"}
-    seen: set[str] = set()
-    offset = 0
-    while True:
-        page = iw.client.get(
-            "/api/v1/investigations", headers=headers, params={"limit": 200, "offset": offset}
-        ).json()
-        seen |= {i["id"] for i in page["items"]}
-        offset += 200
-        if offset >= page["total"]:
-            break
+    seen = every_item(iw.client, "/api/v1/investigations", iw.tokens[kind, role])
     for situation in SITUATIONS:
         inv_id = iw.cells[kind, role, situation, "read"]
         assert (inv_id in seen) is (expected_read(situation, role, kind) == 200), situation

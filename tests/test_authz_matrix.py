@@ -28,6 +28,7 @@ from opennrm.policy.models import BreakGlass, Share
 from opennrm.signals.models import Signal
 from opennrm.uow import unit_of_work
 from tests.conftest import make_settings
+from tests.listing import every_item
 
 ROLES = [
     "frontline",
@@ -402,17 +403,7 @@ LIST_CASES = [
 
 @pytest.mark.parametrize(("kind", "role"), LIST_CASES)
 def test_list_shows_exactly_the_readable(mw: MatrixWorld, kind: str, role: str) -> None:
-    headers = {"Authorization": f"Bearer {mw.tokens[kind, role]}"}
-    seen: set[str] = set()
-    offset = 0
-    while True:
-        page = mw.client.get(
-            "/api/v1/signals", headers=headers, params={"limit": 200, "offset": offset}
-        ).json()
-        seen |= {i["id"] for i in page["items"]}
-        offset += 200
-        if offset >= page["total"]:
-            break
+    seen = every_item(mw.client, "/api/v1/signals", mw.tokens[kind, role])
     for situation in SITUATIONS:
         cell = mw.cells[kind, role, situation, "read"]
         readable = expected_read(situation, role, kind) == 200

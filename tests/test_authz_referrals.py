@@ -29,6 +29,7 @@ from opennrm.signals.models import Signal
 from opennrm.support.models import SupportService
 from opennrm.uow import unit_of_work
 from tests.conftest import make_settings
+from tests.listing import every_item
 
 ROLES = [
     "frontline",
@@ -289,17 +290,7 @@ LIST_CASES = [
 
 @pytest.mark.parametrize(("kind", "role"), LIST_CASES)
 def test_list_shows_exactly_the_readable(rw: World, kind: str, role: str) -> None:
-    headers = {"Authorization": f"Bearer {rw.tokens[kind, role]}"}
-    seen: set[str] = set()
-    offset = 0
-    while True:
-        page = rw.client.get(
-            "/api/v1/referrals", headers=headers, params={"limit": 200, "offset": offset}
-        ).json()
-        seen |= {i["id"] for i in page["items"]}
-        offset += 200
-        if offset >= page["total"]:
-            break
+    seen = every_item(rw.client, "/api/v1/referrals", rw.tokens[kind, role])
     for situation in SITUATIONS:
         cell = rw.cells[kind, role, situation, "read"]
         assert (cell.referral_id in seen) is readable(situation, role), situation
