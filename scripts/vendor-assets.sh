@@ -12,6 +12,8 @@
 #   src/opennrm/web/static/vendor/govuk-frontend/LICENSE.txt
 #   src/opennrm/web/static/vendor/htmx/htmx.min.js
 #   src/opennrm/web/static/vendor/htmx/LICENSE
+#   src/opennrm/web/static/vendor/cytoscape/cytoscape.min.js              (network view graph)
+#   src/opennrm/web/static/vendor/cytoscape/LICENSE
 #   src/opennrm/web/static/vendor/VERSIONS.md                             (generated)
 #   tests/browser/vendor/axe.min.js                                       (test-only)
 #   tests/browser/vendor/LICENSE-axe-core.txt, LICENSE-3RD-PARTY-axe-core.txt
@@ -40,6 +42,8 @@ GOVUK_VERSION=6.6.0
 GOVUK_INTEGRITY=sha512-xctkWrQvLnvQt7fyjQ3MGX9S0wz0x0RQuLxCeoXF+s8EjGICG81/DYQGKN5qgO+0KVT12UAaRwUsGY6fulRcRg==
 HTMX_VERSION=2.0.11
 HTMX_INTEGRITY=sha512-Thx/WtpeOQqSrqBCw/A1cwGJGg4UrVa3+sW0GmrM3p4gJgO89ecH4qtbnyzDDWFvBTqjnIMCgELTNt636dtamA==
+CYTOSCAPE_VERSION=3.35.0
+CYTOSCAPE_INTEGRITY=sha512-sMvBIXiGMnhkCaWz2R06FwF/27MNlS+Tqvi17foO9UhnUg3XGZccKjxsvEqQFAQYMSSZmN5SxYzUYlQ0DOJJ3g==
 AXE_VERSION=4.14.1
 AXE_INTEGRITY=sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==
 
@@ -70,17 +74,19 @@ PY
 
 fetch govuk-frontend "$GOVUK_VERSION" "$GOVUK_INTEGRITY"
 fetch htmx.org "$HTMX_VERSION" "$HTMX_INTEGRITY"
+fetch cytoscape "$CYTOSCAPE_VERSION" "$CYTOSCAPE_INTEGRITY"
 fetch axe-core "$AXE_VERSION" "$AXE_INTEGRITY"
 
 GOVUK_SRC="$WORK/govuk-frontend/package"
 HTMX_SRC="$WORK/htmx.org/package"
+CYTOSCAPE_SRC="$WORK/cytoscape/package"
 AXE_SRC="$WORK/axe-core/package"
 
 # Start from a clean slate so removed upstream files do not linger.
-rm -rf "$VENDOR/govuk-frontend" "$VENDOR/htmx"
+rm -rf "$VENDOR/govuk-frontend" "$VENDOR/htmx" "$VENDOR/cytoscape"
 rm -f "$TEST_VENDOR/axe.min.js" "$TEST_VENDOR/LICENSE-axe-core.txt" \
       "$TEST_VENDOR/LICENSE-3RD-PARTY-axe-core.txt"
-mkdir -p "$VENDOR/govuk-frontend" "$VENDOR/htmx" "$TEST_VENDOR"
+mkdir -p "$VENDOR/govuk-frontend" "$VENDOR/htmx" "$VENDOR/cytoscape" "$TEST_VENDOR"
 
 # --- govuk-frontend --------------------------------------------------------------
 "$PYTHON" - "$GOVUK_SRC/dist/govuk" "$VENDOR/govuk-frontend" <<'PY'
@@ -231,6 +237,14 @@ EOF
 cp "$HTMX_SRC/dist/htmx.min.js" "$VENDOR/htmx/htmx.min.js"
 cp "$HTMX_SRC/LICENSE" "$VENDOR/htmx/LICENSE"
 
+# --- cytoscape (the network view's graph; a UMD bundle, no build step) -------------
+# Served as is. Its renderer would add a <style> element to <head>, which the
+# Content-Security-Policy (style-src 'self') refuses; the network page holds an element
+# with the id it looks for (`__________cytoscape_stylesheet`), so it adds none, and
+# static/js/network.js sets the container's position through the CSSOM instead.
+cp "$CYTOSCAPE_SRC/dist/cytoscape.min.js" "$VENDOR/cytoscape/cytoscape.min.js"
+cp "$CYTOSCAPE_SRC/LICENSE" "$VENDOR/cytoscape/LICENSE"
+
 # --- axe-core (tests only; never served by the app) ------------------------------
 cp "$AXE_SRC/axe.min.js" "$TEST_VENDOR/axe.min.js"
 cp "$AXE_SRC/LICENSE" "$TEST_VENDOR/LICENSE-axe-core.txt"
@@ -241,6 +255,8 @@ grep -q "version:\"$HTMX_VERSION\"" "$VENDOR/htmx/htmx.min.js" \
     || { echo "htmx.min.js does not report version $HTMX_VERSION" >&2; exit 1; }
 grep -q "const version=\"$GOVUK_VERSION\"" "$VENDOR/govuk-frontend/govuk-frontend.min.js" \
     || { echo "govuk-frontend.min.js does not report version $GOVUK_VERSION" >&2; exit 1; }
+grep -q "version=\"$CYTOSCAPE_VERSION\"" "$VENDOR/cytoscape/cytoscape.min.js" \
+    || { echo "cytoscape.min.js does not report version $CYTOSCAPE_VERSION" >&2; exit 1; }
 head -c 200 "$TEST_VENDOR/axe.min.js" | grep -q "axe v$AXE_VERSION" \
     || { echo "axe.min.js does not report version $AXE_VERSION" >&2; exit 1; }
 
@@ -248,6 +264,7 @@ head -c 200 "$TEST_VENDOR/axe.min.js" | grep -q "axe v$AXE_VERSION" \
 "$PYTHON" - "$ROOT" "$VENDOR/VERSIONS.md" \
     "govuk-frontend|$GOVUK_VERSION|$GOVUK_INTEGRITY|MIT" \
     "htmx.org|$HTMX_VERSION|$HTMX_INTEGRITY|0BSD" \
+    "cytoscape|$CYTOSCAPE_VERSION|$CYTOSCAPE_INTEGRITY|MIT" \
     "axe-core|$AXE_VERSION|$AXE_INTEGRITY|MPL-2.0" <<'PY'
 import hashlib
 import sys
@@ -264,6 +281,10 @@ files = {
     "htmx.org": [
         "src/opennrm/web/static/vendor/htmx/htmx.min.js",
         "src/opennrm/web/static/vendor/htmx/LICENSE",
+    ],
+    "cytoscape": [
+        "src/opennrm/web/static/vendor/cytoscape/cytoscape.min.js",
+        "src/opennrm/web/static/vendor/cytoscape/LICENSE",
     ],
     "axe-core": [
         "tests/browser/vendor/axe.min.js",
@@ -283,6 +304,12 @@ notes = {
         "has none)."
     ),
     "htmx.org": "Source: `dist/htmx.min.js` and `LICENSE`, unmodified.",
+    "cytoscape": (
+        "Source: `dist/cytoscape.min.js` (UMD bundle) and `LICENSE`, unmodified. Used by "
+        "the network view (`static/js/network.js`). The page pre-empts the `<style>` "
+        "element the renderer would insert (refused by the Content-Security-Policy): see "
+        "the script."
+    ),
     "axe-core": (
         "Test-only (Playwright accessibility checks); never served by the app. "
         "Source: `axe.min.js`, `LICENSE`, `LICENSE-3RD-PARTY.txt`, unmodified. "

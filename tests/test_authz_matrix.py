@@ -493,8 +493,10 @@ def _api_routes(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
 def test_every_route_is_in_the_matrix(mw: MatrixWorld) -> None:
     from tests import test_authz_consultations as consultations
     from tests import test_authz_investigations as investigations
+    from tests import test_authz_linkage as linkage
     from tests import test_authz_referrals as referrals
     from tests import test_authz_registry as registry
+    from tests import test_network as network
 
     covered = (
         {(r.method, r.path) for r in RECORD_ROUTES}
@@ -508,6 +510,9 @@ def test_every_route_is_in_the_matrix(mw: MatrixWorld) -> None:
         | set(registry.PLAIN_ROUTES)
         | {(r.method, r.path) for r in consultations.ROUTES}
         | set(consultations.PLAIN_ROUTES)
+        | {(r.method, r.path) for r in linkage.ROUTES}
+        | set(linkage.PLAIN_ROUTES)
+        | network.ROUTES_COVERED
     )
     routes = _api_routes(mw.client.app)
     missing = routes - covered
@@ -771,7 +776,9 @@ def test_every_page_is_in_the_matrix(mw: MatrixWorld) -> None:
     }
     assert len(pages) > 15, "the route walk found too few pages"
     from tests import test_authz_investigations as investigations
+    from tests import test_authz_linkage as linkage
     from tests import test_authz_referrals as referrals
+    from tests import test_network as network
 
     covered = (
         {(r.method, r.path) for r in PAGE_ROUTES}
@@ -782,6 +789,9 @@ def test_every_page_is_in_the_matrix(mw: MatrixWorld) -> None:
         | {(r.method, r.path) for r in investigations.PAGE_ROUTES}
         | {(r.method, r.path) for r in investigations.CONSULTATION_PAGES}
         | set(investigations.PLAIN_PAGES)
+        | {(r.method, r.path) for r in linkage.PAGE_ROUTES}
+        | set(linkage.PLAIN_PAGES)
+        | network.PAGES_COVERED
     )
     assert not pages - covered, f"pages without a matrix entry: {sorted(pages - covered)}"
     assert not covered - pages, f"stale page entries: {sorted(covered - pages)}"

@@ -49,7 +49,9 @@ def test_a_match_in_an_invisible_record_is_only_a_hit(client, world, ctx):  # ty
     assert r.status_code == 200
     [hit] = r.json()
     assert hit["hit"] is True
-    assert hit["matched_on"] == ["phone"]
+    # The same phone, and a person the engine links (Trần Văn Minh / Tran Van Minh).
+    assert hit["matched_on"] == ["person", "phone"]
+    assert hit["explanation"] is None and hit["candidate_id"] is None
     assert hit["signal_id"] is None  # not even the id of the other record
     assert hit["contact_organisation"]["organisation_id"] == world.orgs["vantaa"]
     assert hit["contact_organisation"]["contact_email"] == "vantaa@example.fi"
@@ -72,9 +74,14 @@ def test_a_match_in_a_visible_record_is_shown_in_full(client, world):  # type: i
     second = _signal(client, world.ngo_worker, identifiers=["C1234567"], business_id="0112038-9")
     [match] = client.get(f"/api/v1/signals/{second}/matches", headers=world.ngo_worker.auth).json()
     assert match["signal_id"] == first
-    assert match["matched_on"] == ["business_id", "identifier"]
+    assert match["record_type"] == "signal" and match["record_id"] == first
+    assert match["matched_on"] == ["business_id", "identifier", "person"]
     assert match["contact_organisation"] is None
     assert match["strength"] > 0.99
+    # The reader sees both records, so the explanation names what they share.
+    assert match["link_status"] == "open"
+    assert "same identifier C1234567" in match["explanation"]
+    assert "names equal" in match["explanation"]
 
 
 def test_police_matches_do_not_reach_partners_unless_configured(client, world, ctx):  # type: ignore[no-untyped-def]

@@ -458,6 +458,8 @@ def test_the_trail_is_for_the_owning_dpo_only(client, world, ctx):
     trail = r.json()
     assert [(e["action"], e["actor_user_id"], e["purpose"]) for e in trail] == [
         ("signal.create", world.ngo_worker.user_id, None),
+        # Online matching of the new signal's persons, in the same transaction.
+        ("linkage.match", world.ngo_worker.user_id, None),
         ("signal.read", world.ngo_worker.user_id, "record the signal"),
         ("signal.read", world.ngo_worker.user_id, "check"),
         ("signal.share", world.ngo_worker.user_id, None),
@@ -466,9 +468,9 @@ def test_the_trail_is_for_the_owning_dpo_only(client, world, ctx):
     seqs = [e["seq"] for e in trail]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
     assert all(e["record_id"] == sid and e["outcome"] == "ok" for e in trail)
-    assert trail[3]["detail"]["share_id"] == s["id"]
-    assert trail[3]["detail"]["basis"] == "consent"
-    assert trail[4]["detail"] == {"via": "share", "scope": "full"}
+    assert trail[4]["detail"]["share_id"] == s["id"]
+    assert trail[4]["detail"]["basis"] == "consent"
+    assert trail[5]["detail"] == {"via": "share", "scope": "full"}
     assert all(re.fullmatch(r"[0-9a-f]{64}", e["hash"]) for e in trail)
     # The trail names fields, never their content.
     assert SUMMARY not in r.text and "Trần" not in r.text

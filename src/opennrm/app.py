@@ -17,6 +17,8 @@ from opennrm.api import auth as auth_api
 from opennrm.api import consultations as consultations_api
 from opennrm.api import errors as api_errors
 from opennrm.api import investigations as investigations_api
+from opennrm.api import linkage as linkage_api
+from opennrm.api import network as network_api
 from opennrm.api import notifications as notifications_api
 from opennrm.api import referrals as referrals_api
 from opennrm.api import registry as registry_api
@@ -67,6 +69,8 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
         registry_api.router,
         investigations_api.router,
         consultations_api.router,
+        linkage_api.router,
+        network_api.router,
     ):
         app.include_router(router)
 

@@ -13,6 +13,8 @@ from opennrm.auth.actions import ThrottlePolicy
 from opennrm.auth.sessions import SessionTimeouts
 from opennrm.crypto import FieldCipher, derive_key
 from opennrm.db import Database
+from opennrm.linkage.actions import shipped_model
+from opennrm.linkage.engine.model import Model, load_model
 from opennrm.referrals.config import ReferralConfig
 from opennrm.settings import Settings
 
@@ -48,6 +50,13 @@ class AppContext:
     def referral_config(self) -> ReferralConfig:
         """Routing and clocks, read once from the deployment and deadlines files."""
         return ReferralConfig.from_settings(self.settings)
+
+    @cached_property
+    def linkage_model(self) -> Model:
+        """The linkage model: the deployment's trained file, or the shipped default."""
+        if self.settings.linkage_model_file is None:
+            return shipped_model()
+        return load_model(self.settings.linkage_model_file)
 
     def audit_signing_key(self) -> Ed25519PrivateKey:
         return signing_key(derive_key(self.secret_key, "audit-checkpoint"))

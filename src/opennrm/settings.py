@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     # Whether a match in police-held data is shown to partners outside the authorities
     # as a hit (existence and contact only). Off: they learn nothing at all.
     police_hits_to_partners: bool = False
+    # Linkage parameters from `opennrm linkage train`; unset: the model shipped with OpenNRM.
+    linkage_model_file: Path | None = None
     # E-mail: off while smtp_host is unset. Messages carry no personal data, only a link.
     smtp_host: str | None = None
     smtp_port: int = Field(default=25, ge=1, le=65535)

@@ -8,6 +8,7 @@ from opennrm.audit import models as audit_models
 from opennrm.auth import models as auth_models
 from opennrm.db import Base
 from opennrm.investigations import models as investigation_models
+from opennrm.linkage import models as linkage_models
 from opennrm.notes import models as note_models
 from opennrm.notifications import models as notification_models
 from opennrm.policy import models as policy_models
@@ -22,6 +23,7 @@ __all__ = [
     "audit_models",
     "auth_models",
     "investigation_models",
+    "linkage_models",
     "metadata",
     "note_models",
     "notification_models",

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from opennrm.policy import Action, Actor, RecordFacts, can, share_problems
+from opennrm.policy.rules import can_review_link
 
 TODAY = date(2026, 11, 29)
 ROLES = [
@@ -150,3 +151,31 @@ def test_no_grant_means_no_read_whatever_the_roles(
         )
     )
     assert d.allowed is any_grant
+
+
+def expected_link_review(roles: set[str], sees_left: bool, sees_right: bool) -> str:
+    """Written out here, not imported: who decides a candidate link between two records."""
+    if "admin" in roles or not (sees_left or sees_right):
+        return "hidden"  # 404: the caller does not learn the link exists
+    if not roles & {"caseworker", "investigator", "analyst", "supervisor"}:
+        return "refused"  # 403: a side is visible, but the role does not review links
+    if not (sees_left and sees_right):
+        return "refused"  # 403: one side only
+    return "allowed"
+
+
+@pytest.mark.parametrize("sees_right", [False, True], ids=["right-hidden", "right-seen"])
+@pytest.mark.parametrize("sees_left", [False, True], ids=["left-hidden", "left-seen"])
+@pytest.mark.parametrize(
+    "roles",
+    [{r} for r in ROLES]
+    + [{"admin", "caseworker"}, {"frontline", "analyst"}, {"dpo", "coordinator"}],
+    ids=lambda roles: "+".join(sorted(roles)),
+)
+def test_can_review_link(roles: set[str], sees_left: bool, sees_right: bool) -> None:
+    d = can_review_link(actor(*roles), sees_left=sees_left, sees_right=sees_right)
+    outcome = "allowed" if d.allowed else ("refused" if d.reveal else "hidden")
+    assert outcome == expected_link_review(roles, sees_left, sees_right)
+    assert bool(d) is d.allowed
+    if not d.allowed:
+        assert d.reason

@@ -48,7 +48,12 @@ def open_investigation(
     phone, e-mail, identity number, business id or address are told of each other."""
     with unit_of_work(ctx.db) as session:
         investigation = actions.open_investigation(
-            session, body, actor=actor, cipher=ctx.cipher, config=ctx.referral_config
+            session,
+            body,
+            actor=actor,
+            cipher=ctx.cipher,
+            config=ctx.referral_config,
+            linkage_model=ctx.linkage_model,
         )
         return queries.read_investigation(
             session,

@@ -39,7 +39,12 @@ def create_signal(
     signal stored the first time (status 200) instead of a duplicate."""
     with unit_of_work(ctx.db) as session:
         signal, created = actions.create_signal(
-            session, body, actor=actor, cipher=ctx.cipher, idempotency_key=idempotency_key
+            session,
+            body,
+            actor=actor,
+            cipher=ctx.cipher,
+            idempotency_key=idempotency_key,
+            linkage_model=ctx.linkage_model,
         )
         if not created:
             response.status_code = 200
@@ -163,4 +168,11 @@ def signal_matches(ctx: Ctx, actor: CurrentActor, signal_id: str) -> list[matche
     `OPENNRM_POLICE_HITS_TO_PARTNERS` allows it."""
     policy = matches.MatchPolicy(police_hits_to_partners=ctx.settings.police_hits_to_partners)
     with unit_of_work(ctx.db) as session:
-        return matches.find_matches(session, signal_id, actor=actor, policy=policy)
+        return matches.find_matches(
+            session,
+            signal_id,
+            actor=actor,
+            policy=policy,
+            cipher=ctx.cipher,
+            model=ctx.linkage_model,
+        )

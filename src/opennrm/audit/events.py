@@ -59,4 +59,13 @@ EVENT_TYPES: Final[dict[str, str]] = {
     "workload.read": "a workload board was shown (counts only)",
     "crossborder.create": "a request for international cooperation was logged",
     "crossborder.update": "a request for international cooperation changed status",
+    "linkage.match": "a new record's persons were matched against the index (counts, linked ids)",
+    "linkage.hit": "another organisation learnt of a person link to this record as a hit",
+    "linkage.list": "the review queue of candidate links was shown",
+    "linkage.read": "one candidate link was shown in full, with the shared values",
+    "linkage.review": "a refused attempt to confirm or reject a candidate link",
+    "linkage.confirm": "a reviewer confirmed two records concern one person (combined data)",
+    "linkage.reject": "a reviewer rejected a candidate link",
+    "linkage.network": "the network of persons, identifiers and cases was shown or exported",
+    "linkage.relink": "the whole store was re-indexed and re-linked in batch",
 }

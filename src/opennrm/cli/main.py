@@ -15,6 +15,7 @@ import typer
 from sqlalchemy import select
 
 from opennrm import migrate
+from opennrm.cli.linkage import linkage_app
 from opennrm.context import AppContext
 from opennrm.demo.seed import DemoAccount
 from opennrm.errors import DomainError
@@ -36,6 +37,7 @@ app.add_typer(orgs_app, name="orgs")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
+app.add_typer(linkage_app, name="linkage")
 
 
 def _ctx() -> AppContext:

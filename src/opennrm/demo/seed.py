@@ -26,11 +26,16 @@ from opennrm.investigations import actions as investigation_actions
 from opennrm.investigations import registry
 from opennrm.investigations.people_schemas import CapacityIn, DesignationIn
 from opennrm.investigations.schemas import InvestigationIn
+from opennrm.linkage import actions as linkage_actions
+from opennrm.linkage.engine.normalise import phone_key
+from opennrm.linkage.models import CandidateLink
 from opennrm.policy import Actor
+from opennrm.policy.models import Assignment
 from opennrm.referrals import actions as referral_actions
 from opennrm.referrals.models import Referral
 from opennrm.referrals.schemas import DecisionIn, ReferralIn
 from opennrm.signals import actions as signal_actions
+from opennrm.signals.models import SignalPerson
 from opennrm.signals.schemas import SignalIn
 from opennrm.uow import unit_of_work
 
@@ -53,7 +58,8 @@ STAFF_NAMES = [
 ACCOUNTS: dict[str, list[tuple[list[str], int]]] = {
     "police": [(["investigator"], 2), (["supervisor"], 1)],
     "national_team": [(["supervisor", "investigator"], 1), (["investigator"], 1)],
-    "nbi": [(["investigator"], 1)],
+    # The NBI's criminal analyst works on the records assigned to them (_seed_network).
+    "nbi": [(["investigator"], 1), (["analyst"], 1)],
     "assistance_system": [(["caseworker"], 1), (["supervisor"], 1)],
     "border_guard": [(["frontline"], 1)],
     "labour_inspection": [(["frontline"], 1)],
@@ -101,6 +107,8 @@ def seed(
     _seed_signals(ctx, deployment, org_ids, signals, seed_value, report)
     opened = _seed_investigations(ctx, Random(seed_value + 1))
     report(f"{opened} investigations")
+    assigned = _seed_network(ctx)
+    report(f"{assigned} records assigned to the NBI's analyst")
     return accounts
 
 
@@ -351,3 +359,88 @@ def _seed_registry(ctx: AppContext) -> int:
                 entered += 1
             registry.set_capacity(session, CapacityIn(person_years=Decimal("2.00")), actor=actor)
     return entered
+
+
+NETWORK_RECORDS = 80
+"""Records the NBI's analyst is assigned in the demo, at most."""
+
+
+def _seed_network(ctx: AppContext) -> int:
+    """Give the NBI's analyst a network to look at (`/network`). An analyst reads only
+    the records assigned to them, so the demo assigns them the records linkage flagged —
+    both sides of every candidate link — and the signals that share a phone number with
+    another signal. The assignments are rows, as in the authorisation tests: no action
+    assigns an analyst to a signal (and none is audited). The analyst then reviews a few
+    links through the real action: the strongest half of the likely matches confirmed,
+    one possible match rejected, so that the view shows confirmed clusters, open
+    candidates and no rejected link."""
+    with unit_of_work(ctx.db) as session:
+        nbi = select(Organisation.id).where(Organisation.type == "nbi")
+        analyst = session.scalar(
+            select(User)
+            .where(User.organisation_id.in_(nbi), User.role_rows.any(role="analyst"))
+            .order_by(User.email)
+            .limit(1)
+        )
+        lead = session.scalar(
+            select(User)
+            .where(User.organisation_id.in_(nbi), User.role_rows.any(role="investigator"))
+            .order_by(User.email)
+            .limit(1)
+        )
+        if analyst is None or lead is None:
+            return 0
+        links = session.scalars(
+            select(CandidateLink).order_by(CandidateLink.score.desc(), CandidateLink.id)
+        ).all()
+        records: dict[tuple[str, str], None] = {}
+        for link in links:
+            records[link.left_record_type, link.left_record_id] = None
+            records[link.right_record_type, link.right_record_id] = None
+        by_phone: dict[str, set[str]] = {}
+        for signal_id, phones in session.execute(
+            select(SignalPerson.signal_id, SignalPerson.phones).order_by(SignalPerson.id)
+        ):
+            for phone in phones:
+                key = phone_key(phone)
+                if key:
+                    by_phone.setdefault(key, set()).add(signal_id)
+        for key in sorted(by_phone):
+            if len(by_phone[key]) > 1:
+                records.update((("signal", s), None) for s in sorted(by_phone[key]))
+        now = utcnow()
+        chosen = list(records)[:NETWORK_RECORDS]
+        session.add_all(
+            Assignment(
+                record_type=record_type,
+                record_id=record_id,
+                user_id=analyst.id,
+                created_by=lead.id,
+                created_at=now,
+            )
+            for record_type, record_id in chosen
+        )
+        session.flush()
+        actor = auth_actions.actor_for(session, analyst, via="system")
+        within = set(chosen)
+        reviewable = [
+            link
+            for link in links
+            if (link.left_record_type, link.left_record_id) in within
+            and (link.right_record_type, link.right_record_id) in within
+        ]
+        matches = [link for link in reviewable if link.decision == "match"]
+        possible = [link for link in reviewable if link.decision == "possible"]
+        decisions = [(link, "confirm") for link in matches[: (len(matches) + 1) // 2]]
+        decisions += [(link, "reject") for link in possible[:1]]
+        for link, decision in decisions:
+            linkage_actions.review_link(
+                session,
+                link.id,
+                decision,
+                "Demo: tarkistettu asiakirjoista ja haastattelusta.",
+                actor=actor,
+                cipher=ctx.cipher,
+                now=now,
+            )
+        return len(chosen)

@@ -31,6 +31,9 @@ from opennrm.investigations.queries import (
     deconfliction_hits,
     summary_context,
 )
+from opennrm.linkage.actions import index_record
+from opennrm.linkage.engine.model import Model
+from opennrm.linkage.index import PersonFields
 from opennrm.notifications.actions import notify
 from opennrm.policy import Action, Actor, can
 from opennrm.policy.models import Assignment
@@ -66,6 +69,7 @@ def open_investigation(
     cipher: FieldCipher,
     config: ReferralConfig,
     now: datetime | None = None,
+    linkage_model: Model | None = None,
 ) -> Investigation:
     """Open an investigation in the actor's police unit, directly or from a crime
     referred to it (which is then accepted, in the same transaction)."""
@@ -143,7 +147,39 @@ def open_investigation(
         ),
     )
     deconflict(session, investigation, actor=actor)
+    _index_persons(session, investigation, data, actor=actor, cipher=cipher, model=linkage_model)
     return investigation
+
+
+def _index_persons(
+    session: Session,
+    investigation: Investigation,
+    data: schemas.InvestigationIn,
+    *,
+    actor: Actor,
+    cipher: FieldCipher,
+    model: Model | None,
+) -> None:
+    """Online matching of the investigation's persons against everything stored. Who
+    learns of a link, and how much, is decided when it is read (linkage.queries)."""
+    person_ids = session.scalars(
+        select(InvestigationPerson.id)
+        .where(InvestigationPerson.investigation_id == investigation.id)
+        .order_by(InvestigationPerson.position)
+    ).all()
+    index_record(
+        session,
+        cipher,
+        actor=actor,
+        record_type=RECORD_TYPE,
+        record_id=investigation.id,
+        organisation_id=investigation.organisation_id,
+        persons=[
+            (person_id, PersonFields.of(p, data.addresses))
+            for person_id, p in zip(person_ids, data.persons, strict=True)
+        ],
+        model=model,
+    )
 
 
 def _accept_referral(

@@ -36,6 +36,10 @@ INVESTIGATING_ROLES = frozenset({"investigator", "supervisor"})
 """Roles that open and work on investigations, in a police organisation."""
 NATIONAL_POLICE_TYPES = frozenset({"national_team", "nbi"})
 """Police bodies that see the workload of every department."""
+LINK_REVIEW_ROLES = frozenset({"caseworker", "investigator", "analyst", "supervisor"})
+"""Roles that confirm or reject a candidate link between two records they may both read."""
+NETWORK_ROLES = frozenset({"analyst", "investigator", "supervisor"})
+"""Roles that see the network of persons, phones, addresses and cases they may read."""
 
 MAX_SHARE_DAYS = 366
 
@@ -70,6 +74,9 @@ class Action(StrEnum):
     REGISTRY_MANAGE = "registry.manage"
     REGISTRY_READ = "registry.read"
     WORKLOAD_READ = "workload.read"
+    LINKAGE_LIST = "linkage.list"
+    LINKAGE_REVIEW = "linkage.review"
+    LINKAGE_NETWORK = "linkage.network"
 
 
 @dataclass(frozen=True)
@@ -167,6 +174,10 @@ def can(actor: Actor, action: Action, facts: RecordFacts | None = None) -> Decis
             or "coordinator" in actor.roles,
             "the registry is for the police and coordinators",
         )
+    if action is Action.LINKAGE_LIST:
+        return _allow_if(actor.has_any(LINK_REVIEW_ROLES), "role does not review links")
+    if action is Action.LINKAGE_NETWORK:
+        return _allow_if(actor.has_any(NETWORK_ROLES), "role does not analyse networks")
     if action is Action.WORKLOAD_READ:
         return _allow_if(
             (actor.organisation_type in POLICE_TYPES and actor.has_any(INVESTIGATING_ROLES))
@@ -277,6 +288,24 @@ def can_respond_to_consultation(actor: Actor, *, team_org_id: str) -> Decision:
     if actor.organisation_id == team_org_id and actor.has_any(INVESTIGATING_ROLES):
         return Decision(True, via="receiver")
     return DENY_HIDDEN
+
+
+def can_review_link(actor: Actor, *, sees_left: bool, sees_right: bool) -> Decision:
+    """Confirm or reject a candidate link.
+
+    A link is a combination of two records' data; only someone who may read both may
+    judge it. Someone who sees one side knows the candidate exists (as a hit) and is told
+    why they may not decide (403); someone who sees neither does not learn it exists.
+    """
+    if not (sees_left or sees_right) or actor.has_any(ADMIN_ROLES):
+        return DENY_HIDDEN
+    if not actor.has_any(LINK_REVIEW_ROLES):
+        return Decision(False, reveal=True, reason="your role does not review links")
+    if not (sees_left and sees_right):
+        return Decision(
+            False, reveal=True, reason="only someone who may read both records decides a link"
+        )
+    return Decision(True, scope="full")
 
 
 def share_counts_for(actor: Actor, record_type: str, basis: str) -> bool:

@@ -16,6 +16,9 @@ from opennrm.auth.models import Organisation, User
 from opennrm.crypto import FieldCipher
 from opennrm.db import utcnow
 from opennrm.errors import FieldProblem, Forbidden, Invalid, NotFound
+from opennrm.linkage.actions import index_record
+from opennrm.linkage.engine.model import Model
+from opennrm.linkage.index import PersonFields
 from opennrm.notifications.models import Notification
 from opennrm.policy import Action, Actor, can
 from opennrm.policy.grants import grant_share
@@ -78,6 +81,7 @@ def create_signal(
     actor: Actor,
     cipher: FieldCipher,
     idempotency_key: str | None = None,
+    linkage_model: Model | None = None,
 ) -> tuple[Signal, bool]:
     """Store a new signal. Returns (signal, created); a retried key returns the original."""
     decision = can(actor, Action.SIGNAL_CREATE)
@@ -113,7 +117,39 @@ def create_signal(
     audit.record(
         session, _entry(actor, "signal.create", signal.id, SIGNAL_FIELDS, persons=len(data.persons))
     )
+    _index_persons(session, signal, data, actor=actor, cipher=cipher, model=linkage_model)
     return signal, True
+
+
+def _index_persons(
+    session: Session,
+    signal: Signal,
+    data: SignalIn,
+    *,
+    actor: Actor,
+    cipher: FieldCipher,
+    model: Model | None,
+) -> None:
+    """Online matching: the signal's persons are matched against everything stored, in
+    this transaction (linkage.actions.index_record)."""
+    person_ids = session.scalars(
+        select(SignalPerson.id)
+        .where(SignalPerson.signal_id == signal.id)
+        .order_by(SignalPerson.position)
+    ).all()
+    index_record(
+        session,
+        cipher,
+        actor=actor,
+        record_type=RECORD_TYPE,
+        record_id=signal.id,
+        organisation_id=signal.organisation_id,
+        persons=[
+            (person_id, PersonFields.of(p, data.addresses))
+            for person_id, p in zip(person_ids, data.persons, strict=True)
+        ],
+        model=model,
+    )
 
 
 def _store_parts(session: Session, signal: Signal, data: SignalIn, cipher: FieldCipher) -> None:

@@ -1,16 +1,19 @@
-"""Exact matches between signals on normalised identifiers, shown as hit/no-hit.
+"""A signal's matches, shown as hit/no-hit.
 
-Until the linkage engine exists, two signals match when they hold the same normalised
-phone, e-mail, identity number or business id — found through the keyed blind indexes,
-without decrypting anything. A match in a record the caller may see is shown in full;
-any other match shows only that it exists, how strong it is and whom to contact, and
-the holding organisation is told that someone asked (ARCHITECTURE.md rule 3).
+Two kinds of match: a shared identifier (the same normalised phone, e-mail, identity
+number or business id, found through the keyed blind indexes without decrypting
+anything), and a person link the linkage engine found between this signal's persons
+and a person in another signal or investigation (``linkage``; rejected links are left
+out). A match in a record the caller may see is shown in full, with the link's
+explanation; any other shows only that it exists, how strong it is and whom to contact,
+and the holding organisation is told that someone found it (ARCHITECTURE.md rule 3).
+Police-held records reach partners outside the authorities not even as a hit unless the
+deployment allows it (``OPENNRM_POLICE_HITS_TO_PARTNERS``).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from pydantic import BaseModel
@@ -20,11 +23,15 @@ from sqlalchemy.orm import Session, aliased
 from opennrm import audit
 from opennrm.audit.trail import AuditEntry
 from opennrm.auth.models import Organisation, User, UserRole
+from opennrm.crypto import FieldCipher
 from opennrm.db import utcnow
+from opennrm.investigations.models import Investigation
+from opennrm.linkage.engine.model import Model
+from opennrm.linkage.models import CandidateLink
+from opennrm.linkage.queries import describe, links_of_record, visible_record_ids
 from opennrm.notifications.models import Notification
 from opennrm.policy import POLICE_TYPES, Action, Actor
 from opennrm.policy.rules import AUTHORITY_TYPES
-from opennrm.policy.visibility import visible
 from opennrm.signals.models import Signal, SignalIdentifier
 from opennrm.signals.queries import RECORD_TYPE, access_signal
 
@@ -50,11 +57,18 @@ class ContactOut(BaseModel):
 class MatchOut(BaseModel):
     hit: bool = True
     strength: float
+    # "phone", "email", "identifier", "business_id" (shared exactly) and/or "person"
+    # (a person link from the linkage engine).
     matched_on: list[str]
     # Present only when the caller may see the other record:
+    record_type: str | None = None
+    record_id: str | None = None
     signal_id: str | None = None
     organisation_id: str | None = None
     organisation_name: str | None = None
+    candidate_id: str | None = None
+    link_status: str | None = None
+    explanation: str | None = None
     # Present only when the caller may not see it:
     contact_organisation: ContactOut | None = None
 
@@ -72,6 +86,8 @@ def find_matches(
     *,
     actor: Actor,
     policy: MatchPolicy,
+    cipher: FieldCipher,
+    model: Model,
     now: datetime | None = None,
 ) -> list[MatchOut]:
     now = now or utcnow()
@@ -86,47 +102,43 @@ def find_matches(
         .where(mine.signal_id == signal.id, theirs.signal_id != signal.id)
         .distinct()
     ).all()
-    kinds: dict[str, set[str]] = defaultdict(set)
+    found: dict[tuple[str, str], _Found] = {}
     for other_id, kind in pairs:
-        kinds[other_id].add(kind)
-    if not kinds:
+        item = found.setdefault((RECORD_TYPE, other_id), _Found())
+        item.kinds.add(kind)
+    for link, other_type, other_id, _org in links_of_record(session, RECORD_TYPE, signal.id):
+        item = found.setdefault((other_type, other_id), _Found())
+        if item.link is None or link.score > item.link.score:
+            item.link = link
+    if not found:
         _audit_search(session, actor, signal.id, 0, 0)
         return []
-    seeable = set(
-        session.scalars(
-            select(Signal.id).where(
-                Signal.id.in_(kinds),
-                visible(
-                    actor,
-                    record_type=RECORD_TYPE,
-                    id_col=Signal.id,
-                    owner_col=Signal.organisation_id,
-                    creator_col=Signal.created_by,
-                    now=now,
-                ),
-            )
-        )
-    )
-    holder_rows = session.execute(
-        select(Signal.id, Organisation)
-        .join(Organisation, Organisation.id == Signal.organisation_id)
-        .where(Signal.id.in_(kinds))
-    ).all()
-    holders: dict[str, Organisation] = {sid: org for sid, org in holder_rows}  # noqa: C416
+    seeable: set[tuple[str, str]] = set()
+    for record_type in {t for t, _i in found}:
+        ids = [i for t, i in found if t == record_type]
+        seeable |= {
+            (record_type, i) for i in visible_record_ids(session, actor, record_type, ids, now)
+        }
+    holders = _holders(session, found)
     out: list[MatchOut] = []
     hidden = 0
-    for other_id in sorted(kinds, key=lambda s: (-combined_strength(kinds[s]), s)):
-        org = holders[other_id]
-        strength = combined_strength(kinds[other_id])
-        matched_on = sorted(kinds[other_id])
-        if other_id in seeable:
+    for key in sorted(found, key=lambda k: (-found[k].strength, k)):
+        record_type, other_id = key
+        item = found[key]
+        org = holders[key]
+        if key in seeable:
             out.append(
                 MatchOut(
-                    strength=strength,
-                    matched_on=matched_on,
-                    signal_id=other_id,
+                    strength=item.strength,
+                    matched_on=item.matched_on,
+                    record_type=record_type,
+                    record_id=other_id,
+                    signal_id=other_id if record_type == RECORD_TYPE else None,
                     organisation_id=org.id,
                     organisation_name=org.name,
+                    candidate_id=item.link.id if item.link else None,
+                    link_status=item.link.status if item.link else None,
+                    explanation=describe(session, cipher, model, item.link) if item.link else None,
                 )
             )
             continue
@@ -139,8 +151,8 @@ def find_matches(
         hidden += 1
         out.append(
             MatchOut(
-                strength=strength,
-                matched_on=matched_on,
+                strength=item.strength,
+                matched_on=item.matched_on,
                 contact_organisation=ContactOut(
                     organisation_id=org.id,
                     name=org.name,
@@ -149,20 +161,62 @@ def find_matches(
                 ),
             )
         )
-        _tell_holder(session, actor, other_id, org, strength)
+        _tell_holder(session, actor, record_type, other_id, org, item.strength)
     _audit_search(session, actor, signal.id, len(out), hidden)
     return out
 
 
+@dataclass
+class _Found:
+    """What ties one other record to this signal: shared identifiers and/or a person link."""
+
+    kinds: set[str] = field(default_factory=set)
+    link: CandidateLink | None = None
+
+    @property
+    def strength(self) -> float:
+        exact = combined_strength(self.kinds) if self.kinds else 0.0
+        linked = self.link.score if self.link else 0.0
+        return round(1.0 - (1.0 - exact) * (1.0 - linked), 4)
+
+    @property
+    def matched_on(self) -> list[str]:
+        return sorted(self.kinds | ({"person"} if self.link else set()))
+
+
+def _holders(
+    session: Session, found: dict[tuple[str, str], _Found]
+) -> dict[tuple[str, str], Organisation]:
+    out: dict[tuple[str, str], Organisation] = {}
+    for record_type, table in (("signal", Signal), ("investigation", Investigation)):
+        ids = [i for t, i in found if t == record_type]
+        if not ids:
+            continue
+        rows = session.execute(
+            select(table.id, Organisation)
+            .join(Organisation, Organisation.id == table.organisation_id)
+            .where(table.id.in_(ids))
+        ).all()
+        out.update({(record_type, rid): org for rid, org in rows})
+    return out
+
+
 def _tell_holder(
-    session: Session, actor: Actor, other_id: str, holder: Organisation, strength: float
+    session: Session,
+    actor: Actor,
+    record_type: str,
+    other_id: str,
+    holder: Organisation,
+    strength: float,
 ) -> None:
     """The holder learns that someone found a match in its record, and who asked."""
     asker = session.get(Organisation, actor.organisation_id)
     asker_name = asker.name if asker else actor.organisation_id
-    message = f"{asker_name} found a match (strength {strength:.2f}) in one of your signals."
+    what = "signals" if record_type == RECORD_TYPE else "investigations"
+    message = f"{asker_name} found a match (strength {strength:.2f}) in one of your {what}."
     # The record's author and the holder's supervisors: the people who can act on it.
-    author = session.scalar(select(Signal.created_by).where(Signal.id == other_id))
+    table = Signal if record_type == RECORD_TYPE else Investigation
+    author = session.scalar(select(table.created_by).where(table.id == other_id))
     recipients = set(
         session.scalars(
             select(User.id)
@@ -188,7 +242,7 @@ def _tell_holder(
                 Notification(
                     user_id=user_id,
                     kind="match_hit",
-                    record_type=RECORD_TYPE,
+                    record_type=record_type,
                     record_id=other_id,
                     message=message,
                 )
@@ -197,8 +251,8 @@ def _tell_holder(
         session,
         AuditEntry.by(
             actor,
-            "signal.match_hit",
-            record_type=RECORD_TYPE,
+            "signal.match_hit" if record_type == RECORD_TYPE else "linkage.hit",
+            record_type=record_type,
             record_id=other_id,
             detail={"strength": strength, "asked_by": actor.organisation_id},
         ),
@@ -213,7 +267,7 @@ def _audit_search(session: Session, actor: Actor, signal_id: str, found: int, hi
             "signal.match",
             record_type=RECORD_TYPE,
             record_id=signal_id,
-            fields=["phones", "emails", "identifiers", "business_ids"],
+            fields=["names", "birth_date", "phones", "emails", "identifiers", "business_ids"],
             detail={"matches": found, "hidden": hidden},
         ),
     )

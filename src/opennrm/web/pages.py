@@ -14,6 +14,8 @@ from opennrm.web.routes import (
     auth,
     emergency,
     investigations,
+    linkage,
+    network,
     notifications,
     referrals,
     screening,
@@ -33,6 +35,8 @@ for _area in (
     screening.router,
     timeline.router,
     investigations.router,
+    linkage.router,
+    network.router,
     account.router,
 ):
     router.include_router(_area)

@@ -498,6 +498,7 @@ def open_investigation(
                     actor=visitor.actor,
                     cipher=ctx.cipher,
                     config=ctx.referral_config,
+                    linkage_model=ctx.linkage_model,
                 )
                 investigation_id = investigation.id
         except NotFound:

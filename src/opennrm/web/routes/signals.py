@@ -156,6 +156,7 @@ def new_signal(request: Request, ctx: Ctx, visitor: SignedIn, form: CheckedForm)
             actor=visitor.actor,
             cipher=ctx.cipher,
             idempotency_key=f"web:{data.form_id}",
+            linkage_model=ctx.linkage_model,
         )
     return RedirectResponse(f"/signals/{signal.id}?done=created", status_code=303)
 

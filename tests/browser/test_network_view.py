@@ -1,0 +1,299 @@
+"""The network view in a real browser against a live server.
+
+Two organisations' signals share a phone; a third signal's person and a fourth's are
+confirmed to be one person; a police investigation shares its suspect's phone with the
+municipality's signal. The analyst, assigned to all of them, opens the network: the
+graph is drawn (a canvas, and the number of points drawn is said on the page), the
+tables are there, the path between two cases is found with the keyboard only, and
+axe-core finds nothing. No console error either: the Content-Security-Policy would
+report Cytoscape's <style> element if the page did not pre-empt it. Screenshots are kept
+(`screenshots/network-*.png`, and /tmp/network.png) for people to look at.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from opennrm import migrate
+from opennrm.app import create_app
+from opennrm.context import AppContext
+from opennrm.db import Database, utcnow
+from opennrm.policy.models import Assignment
+from opennrm.settings import Settings
+from opennrm.uow import unit_of_work
+from tests.personas import PASSWORD, World, seed_world
+from tests.test_email import free_port
+
+from .harness import format_violations, launch_browser, run_axe, screenshot
+
+pytestmark = pytest.mark.browser
+
+PHONE = "+358 40 765 4321"
+
+
+@dataclass
+class LiveSite:
+    ctx: AppContext
+    world: World
+    base_url: str
+    cases: dict[str, str]
+
+    def api(self, method: str, path: str, who: str, **kwargs: Any) -> Any:
+        persona = self.world.people[who]
+        r = httpx.request(method, self.base_url + path, headers=persona.auth, **kwargs)
+        assert r.status_code < 300, r.text
+        return r.json()
+
+
+def _signal(site: LiveSite, who: str, persons: list[dict[str, Any]], **more: Any) -> str:
+    body = {
+        "exploitation_types": ["labour"],
+        "summary": "Siivoojat asuvat työnantajan asunnossa; passit ovat työnantajalla.",
+        "municipality": "Helsinki",
+        "persons": persons,
+        "consent": {"to_police": True},
+        **more,
+    }
+    return str(site.api("POST", "/api/v1/signals", who, json=body)["id"])
+
+
+def _seed_cases(site: LiveSite) -> dict[str, str]:
+    company = {"name": "Siivouspalvelu Esimerkki Oy", "business_id": "0112038-9"}
+    same = {
+        "role": "victim",
+        "names": ["Oleksandr Kovalenko"],
+        "birth_date": "1988-03-14",
+        "nationality": "UA",
+    }
+    cases = {
+        "a": _signal(
+            site,
+            "ngo_worker",
+            [{"role": "victim", "names": ["Thandiwe Mokoena"], "phones": [PHONE]}],
+            organisations=[company],
+            addresses=["Mannerheimintie 5 A, 00100 Helsinki"],
+        ),
+        "b": _signal(
+            site,
+            "municipality_caseworker",
+            [
+                {"role": "victim", "names": ["Moe Thu Zar"], "phones": ["040 7654321"]},
+                {"role": "suspect", "names": ["Ion Munteanu"], "phones": ["+358 44 123 4567"]},
+            ],
+        ),
+        "c": _signal(site, "ngo_worker", [{**same, "emails": ["sasha.k@example.com"]}]),
+        "d": _signal(site, "ngo_worker", [same], organisations=[company]),
+        "e": _signal(site, "ngo_worker", [{"role": "victim", "names": ["Grace Okafor"]}]),
+    }
+    investigation = site.api(
+        "POST",
+        "/api/v1/investigations",
+        "helsinki_investigator",
+        json={
+            "offences": ["RL-25-3"],
+            "summary": "Siivousyrityksen työntekijät asuvat työnantajan asunnossa.",
+            "persons": [
+                {"category": "suspect", "names": ["Ion Munteanu"], "phones": ["+358441234567"]}
+            ],
+        },
+    )
+    cases["i"] = str(investigation["id"])
+    links = site.api("GET", "/api/v1/linkage/candidates", "ngo_worker")["items"]
+    [link] = [
+        link
+        for link in links
+        if {link["left"]["record_id"], link["right"]["record_id"]} == {cases["c"], cases["d"]}
+    ]
+    site.api(
+        "POST",
+        f"/api/v1/linkage/candidates/{link['id']}/decision",
+        "ngo_worker",
+        json={"decision": "confirm", "reason": "Sama henkilö: passi ja syntymäaika."},
+    )
+    # The analyst reads what is assigned to them (rows, as the authorisation tests make).
+    with unit_of_work(site.ctx.db) as session:
+        for key, record_id in cases.items():
+            session.add(
+                Assignment(
+                    record_type="investigation" if key == "i" else "signal",
+                    record_id=record_id,
+                    user_id=site.world.analyst.user_id,
+                    created_by=site.world.national_team_lead.user_id,
+                    created_at=utcnow() - timedelta(minutes=5),
+                )
+            )
+    return cases
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
+    tmp: Path = tmp_path_factory.mktemp("network-view")
+    port = free_port()
+    settings = Settings(
+        database_url=f"sqlite:///{tmp / 'network.db'}",
+        data_dir=tmp,
+        secret_key="network-view-secret-" + "k" * 40,
+        data_key="network-view-data-" + "d" * 40,
+        public_url=f"http://localhost:{port}",
+    )  # type: ignore[call-arg]
+    db = Database(settings.database_url)
+    migrate.upgrade(db.engine)
+    ctx = AppContext.build(settings, db)
+    world = seed_world(ctx)
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings, ctx), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    live = LiveSite(ctx, world, f"http://localhost:{port}", {})
+    live.cases = _seed_cases(live)
+    try:
+        yield live
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        ctx.db.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        chromium = launch_browser(pw)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _sign_in(browser: Browser, site: LiveSite, who: str) -> tuple[Page, list[str]]:
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="fi-FI")
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(f"console {m.type}: {m.text}")
+            if m.type in ("error", "warning")
+            else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,
+    )
+    persona = site.world.people[who]
+    page.goto(site.base_url + "/login")
+    page.fill("#email", persona.email)
+    page.fill("#password", PASSWORD)
+    page.locator("form[action='/login'] button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/signals$"))
+    return page, problems
+
+
+def _check_axe(page: Page, name: str) -> None:
+    page.wait_for_selector("body.govuk-frontend-supported", state="attached")
+    violations = run_axe(page)
+    assert violations == [], f"{name}: {format_violations(violations)}"
+
+
+def test_the_analyst_sees_the_network_drawn_and_in_tables(browser: Browser, site: LiveSite) -> None:
+    page, problems = _sign_in(browser, site, "analyst")
+    nav = page.locator(".govuk-service-navigation__list a[href='/network']")
+    expect(nav).to_have_text("Verkosto")
+    nav.click()
+    page.wait_for_url(re.compile(r"/network$"))
+    expect(page.locator("h1")).to_have_text("Henkilöiden ja tapausten verkosto")
+
+    # The graph is drawn on a canvas, and the page says how much it drew.
+    graph = page.locator("#network-graph")
+    expect(graph).to_have_attribute("data-nodes", re.compile(r"^\d+$"))
+    data = json.loads(page.locator("#network-data").text_content() or "{}")
+    drawn = int(graph.get_attribute("data-nodes") or 0)
+    assert drawn == len(data["nodes"]) > 10
+    assert int(graph.get_attribute("data-edges") or 0) == len(data["edges"])
+    assert graph.locator("canvas").count() >= 1
+    box = graph.bounding_box()
+    assert box is not None and box["height"] >= 500 and box["width"] > 600
+    expect(page.locator("#network-status")).to_contain_text(f"Kaaviossa on {drawn} pistettä")
+    assert data["counts"]["case"] == 6
+    # Cytoscape added no <style> of its own: the page pre-empted it.
+    assert page.locator("head style").count() == 0
+
+    # The tables: the shared phone is among what appears in the most cases, the
+    # confirmed pair is one cluster.
+    expect(page.locator("#network-top")).to_contain_text("+358 40 7654321")
+    expect(page.locator("#network-cases")).to_be_visible()
+    clusters = page.locator("#network-clusters tbody tr")
+    expect(clusters).to_have_count(1)
+    expect(clusters.first).to_contain_text("Oleksandr Kovalenko")
+    expect(page.locator("#network-key li")).to_have_count(11)
+
+    # The zoom buttons work from the keyboard.
+    page.locator("[data-network-zoom='in']").focus()
+    page.keyboard.press("Enter")
+    page.locator("[data-network-zoom='fit']").focus()
+    page.keyboard.press("Enter")
+
+    _check_axe(page, "network")
+    screenshot(page, "network-view")
+    graph.screenshot(path=str(screenshot(page, "network-view").with_name("network-graph.png")))
+    # A copy where reviewers look for it; nothing reads it back.
+    page.screenshot(path="/tmp/network.png", full_page=True)  # noqa: S108
+
+    # The path between the NGO's signal and the police investigation, keyboard only.
+    a, i = site.cases["a"], site.cases["i"]
+    page.locator("#source").focus()
+    page.locator("#source").select_option(f"signal:{a}")
+    page.keyboard.press("Tab")
+    page.locator("#target").select_option(f"investigation:{i}")
+    page.keyboard.press("Tab")
+    expect(page.locator("#path button[type=submit]")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"source=signal"))
+    steps = page.locator("#path ol li")
+    expect(steps.first).to_contain_text("Ilmoitus")
+    expect(steps.last).to_contain_text("Tutkinta")
+    texts = steps.all_text_contents()
+    assert len(texts) >= 7 and "+358 40 7654321" in texts[2]
+    _check_axe(page, "network-path")
+    screenshot(page, "network-path")
+    graph.screenshot(path=str(screenshot(page, "network-path").with_name("network-path-graph.png")))
+
+    # Only what joins two or more cases: Grace Okafor's lone signal drops out.
+    page.goto(site.base_url + "/network?linked_only=yes")
+    data = json.loads(page.locator("#network-data").text_content() or "{}")
+    assert data["counts"]["case"] == 5
+    assert "Grace Okafor" not in (page.locator("main").text_content() or "")
+
+    assert problems == []
+    page.context.close()
+
+
+def test_a_caseworker_has_no_network(browser: Browser, site: LiveSite) -> None:
+    page, problems = _sign_in(browser, site, "ngo_worker")
+    assert page.locator(".govuk-service-navigation__list a[href='/network']").count() == 0
+    response = page.goto(site.base_url + "/network")
+    assert response is not None and response.status == 403
+    _check_axe(page, "network-forbidden")
+    assert problems[0] == f"HTTP 403: {site.base_url}/network"
+    assert all("403" in p for p in problems), problems
+    page.context.close()
