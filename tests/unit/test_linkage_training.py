@@ -14,7 +14,8 @@ from opennrm.linkage.engine.records import PersonRecord, person_record
 from opennrm.linkage.training import spark_sql, train
 
 DUCKDB_ONLY = re.compile(
-    r"\b(jaro_winkler_similarity|list_has_any|list_intersect|list_min|str_split|len|printf)\("
+    r"\b(jaro_winkler_similarity|list_has_any|list_intersect|list_min|list_distinct|"
+    r"list_concat|str_split|len|printf)\("
 )
 
 

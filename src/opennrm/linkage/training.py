@@ -90,6 +90,8 @@ _SPARK_FUNCTIONS = (
     (re.compile(r"\blist_has_any\("), "arrays_overlap("),
     (re.compile(r"\blist_intersect\("), "array_intersect("),
     (re.compile(r"\blist_min\("), "array_min("),
+    (re.compile(r"\blist_distinct\("), "array_distinct("),
+    (re.compile(r"\blist_concat\("), "concat("),
     (re.compile(r"\bstr_split\("), "split("),
     (re.compile(r"\blen\("), "size("),
     (re.compile(r"\bprintf\("), "format_string("),

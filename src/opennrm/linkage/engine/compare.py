@@ -71,6 +71,9 @@ class Columns:
     identifiers: IntArray
     first_identifier: npt.NDArray[np.object_]
     address: npt.NDArray[np.object_]
+    # Distinct tokens of the folded address as codes: words in another order or one
+    # word mistyped still leave most of them in common.
+    address_tokens: IntArray
     postcode: npt.NDArray[np.object_]
     source: npt.NDArray[np.int8]
     # How common each record's (first) written name is among all records, 0 unknown:
@@ -134,6 +137,7 @@ def columns(records: Sequence[PersonRecord], name_frequency: FloatArray | None =
             [min(r.identifiers) if r.identifiers else "" for r in records], dtype=object
         ),
         address=np.array([r.address for r in records], dtype=object),
+        address_tokens=_codes([sorted(set(r.address.split())) for r in records], {}),
         postcode=np.array([r.postcode for r in records], dtype=object),
         source=np.fromiter((r.source for r in records), np.int8, len(records)),
         name_frequency=(
@@ -233,6 +237,16 @@ def _any_shared(codes: IntArray, left: IntArray, right: IntArray) -> npt.NDArray
     return shared
 
 
+def _shared_count(codes: IntArray, left: IntArray, right: IntArray) -> IntArray:
+    """How many distinct values (codes) the two records of each pair have in common."""
+    a, b = codes[left], codes[right]
+    count = np.zeros(len(left), dtype=np.int64)
+    for i in range(codes.shape[1]):
+        col = a[:, i : i + 1]
+        count += ((col == b) & (col >= 0)).any(axis=1)
+    return count
+
+
 def _sets(codes: IntArray, left: IntArray, right: IntArray) -> LevelArray:
     known = (codes[left, 0] >= 0) & (codes[right, 0] >= 0)
     shared = _any_shared(codes, left, right)
@@ -269,6 +283,11 @@ def _contact(cols: Columns, left: IntArray, right: IntArray) -> LevelArray:
     sim[known] = _jw(a[known], b[known])
     exact = address_known & (a == b)
     similar = address_known & (sim >= 0.9)
+    shared = _shared_count(cols.address_tokens, left, right)
+    sizes_l = (cols.address_tokens[left] >= 0).sum(axis=1)
+    sizes_r = (cols.address_tokens[right] >= 0).sum(axis=1)
+    union = np.maximum(sizes_l + sizes_r - shared, 1)
+    most_words = address_known & (shared / union >= 0.5)
     pa, pb = cols.postcode[left], cols.postcode[right]
     same_postcode = (pa != "") & (pa == pb)
     return np.select(
@@ -278,10 +297,11 @@ def _contact(cols: Columns, left: IntArray, right: IntArray) -> LevelArray:
             phone,
             exact,
             similar,
+            most_words,
             same_postcode,
         ],
-        [0, 1, 2, 3, 4, 5],
-        6,
+        [0, 1, 2, 3, 4, 5, 6],
+        7,
     ).astype(np.int8)
 
 
@@ -335,6 +355,7 @@ def _equal_levels(column: str) -> tuple[tuple[str, str], ...]:
 
 _NAME_SIM, _NAME_EXACT = _name_sql()
 _FULL = "b_day_l > 0 and b_day_r > 0"
+_WORDS = "list_distinct(str_split(address_{s}, ' '))"
 _YMD = "printf('%04d%02d%02d', b_year_{s}, b_month_{s}, b_day_{s})"
 
 # Field → levels as (label, Splink SQL condition); order is the level number.
@@ -389,6 +410,12 @@ FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
         ("phone", "list_has_any(phones_l, phones_r)"),
         ("address", "address_l = address_r"),
         ("address_similar", "jaro_winkler_similarity(address_l, address_r) >= 0.9"),
+        (
+            "address_words",
+            f"len(list_intersect({_WORDS.format(s='l')}, {_WORDS.format(s='r')})) "
+            f"/ len(list_distinct(list_concat({_WORDS.format(s='l')}, {_WORDS.format(s='r')})))"
+            " >= 0.5",
+        ),
         ("postcode", "postcode_l = postcode_r"),
         ("different", "else"),
     ),

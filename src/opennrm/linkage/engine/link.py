@@ -52,6 +52,7 @@ _PHRASES: dict[str, dict[str, str]] = {
     "contact": {
         "address": "same address",
         "address_similar": "addresses similar",
+        "address_words": "most words of the address in common",
         "postcode": "same postcode",
         "different": "phones and addresses differ",
     },

@@ -58,6 +58,7 @@ LEVEL_NAMES = {
     "phone": N_("Same phone"),
     "address": N_("Same address"),
     "address_similar": N_("Similar address"),
+    "address_words": N_("Most words of the address in common"),
     "different": N_("Different"),
 }
 
