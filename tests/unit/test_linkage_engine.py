@@ -325,3 +325,16 @@ def test_python_levels_equal_splink_sql_levels() -> None:
             if int(python[name][k]) != sql_levels[k]
         ]
         assert not mismatched, (name, mismatched[:5])
+
+
+def test_the_prior_falls_with_the_size_of_the_data_never_rises() -> None:
+    model = default_model()
+    assert model.reference_size > 0
+    assert model.for_size(model.reference_size // 10) is model
+    bigger = model.for_size(model.reference_size * 10)
+    assert bigger.prior == pytest.approx(model.prior / 10)
+    a = person_record("a", names=["Tran Thi Mai"], birth_date="1987")
+    b = person_record("b", names=["Tran Thi Mai"], birth_date="1987")
+    _c, small = comparison_of(model, a, b)
+    _c, large = comparison_of(bigger, a, b)
+    assert large < small

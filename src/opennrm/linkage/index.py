@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from opennrm.crypto import FieldCipher
 from opennrm.db import utcnow
-from opennrm.linkage.engine.blocking import DEFAULT_MAX_BLOCK, blocking_keys
+from opennrm.linkage.engine.blocking import DEFAULT_MAX_BLOCK, block_limit, blocking_keys
 from opennrm.linkage.engine.link import Pair, match_one
 from opennrm.linkage.engine.model import Model
 from opennrm.linkage.engine.records import PersonRecord, person_record
@@ -172,7 +172,8 @@ def candidates_for(
 ) -> Candidates:
     """Stored persons sharing a usable blocking key with ``record``."""
     keys = blocking_keys(record)
-    digests = [key_digest(cipher, k) for k in keys]
+    limits = {key_digest(cipher, k): block_limit(k, max_block) for k in keys}
+    digests = list(limits)
     if not digests:
         return Candidates([], 0, 0)
     counts = dict(
@@ -182,7 +183,7 @@ def candidates_for(
             .group_by(LinkageKey.key)
         ).all()
     )
-    usable = [key for key, count in counts.items() if count <= max_block]
+    usable = [key for key, count in counts.items() if count <= limits[key]]
     same_name = 0
     if record.names:
         # The record itself is indexed already, so it is among the count.
@@ -274,7 +275,7 @@ def link_person(
     pairs = match_one(
         record,
         [r for _p, r in candidates.found],
-        model,
+        model.for_size(candidates.total),
         name_frequency=float(model.name_tf(candidates.same_name, candidates.total)),
     )
     for pair in pairs:

@@ -144,7 +144,7 @@ def splink_settings(*, link_type: Any = "dedupe_only", dialect: str = "duckdb") 
     )
 
 
-def _model_from_splink(saved: dict[str, Any], *, trained_on: str) -> Model:
+def _model_from_splink(saved: dict[str, Any], *, trained_on: str, size: int) -> Model:
     """Our model from Splink's saved settings; a level Splink could not estimate (never
     seen in training) keeps the shipped default."""
     fallback = default_model()
@@ -178,6 +178,7 @@ def _model_from_splink(saved: dict[str, Any], *, trained_on: str) -> Model:
         fields=fields,
         match_threshold=fallback.match_threshold,
         possible_threshold=fallback.possible_threshold,
+        reference_size=size,
     )
 
 
@@ -279,5 +280,7 @@ def train(
     step("done", 4)
     saved = linker.misc.save_model_to_json()
     return _model_from_splink(
-        saved, trained_on=description or f"{len(records)} records, Splink {backend}"
+        saved,
+        trained_on=description or f"{len(records)} records, Splink {backend}",
+        size=len(records),
     )

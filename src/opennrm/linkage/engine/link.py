@@ -174,6 +174,7 @@ def link(
     progress: Progress | None = None,
 ) -> list[Pair]:
     """Candidate pairs in ``records``: within them, or across sources 0 → 1."""
+    model = model.for_size(len(records))
     cols = columns(records, model.name_tf(name_counts(records), len(records)))
     if progress:
         progress("blocking", 0, len(records))

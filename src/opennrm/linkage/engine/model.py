@@ -15,6 +15,7 @@ before it has data of its own.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass, field
@@ -57,6 +58,8 @@ class Model:
     match_threshold: float = 0.95
     possible_threshold: float = 0.5
     trained_on: str = ""
+    # Records the prior was estimated on; 0: unknown. See ``for_size``.
+    reference_size: int = 0
     weights: dict[str, npt.NDArray[np.float64]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -74,6 +77,19 @@ class Model:
             for name, levels in self.fields.items()
         }
         object.__setattr__(self, "weights", weights)
+
+    def for_size(self, records: int) -> Model:
+        """The model for linking among ``records`` records.
+
+        Each person has about as many duplicates whatever the size of the data, so the
+        chance that two records picked at random match falls as the data grow: a prior
+        estimated on 100,000 records is ten times too high for a million, and would let
+        ten times as many chance agreements through. The prior is scaled down for data
+        larger than the reference, never up (a small store is not made more credulous).
+        """
+        if not self.reference_size or records <= self.reference_size:
+            return self
+        return dataclasses.replace(self, prior=self.prior * self.reference_size / records)
 
     @property
     def prior_weight(self) -> float:
@@ -114,6 +130,7 @@ class Model:
         return {
             "version": self.version,
             "trained_on": self.trained_on,
+            "reference_size": self.reference_size,
             "prior": self.prior,
             "match_threshold": self.match_threshold,
             "possible_threshold": self.possible_threshold,
@@ -128,6 +145,7 @@ class Model:
         return cls(
             version=str(data["version"]),
             trained_on=str(data.get("trained_on", "")),
+            reference_size=int(data.get("reference_size", 0)),
             prior=float(data["prior"]),
             match_threshold=float(data.get("match_threshold", 0.95)),
             possible_threshold=float(data.get("possible_threshold", 0.5)),
