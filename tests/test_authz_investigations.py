@@ -117,6 +117,7 @@ ROUTES = [
         "/api/v1/investigations/{investigation_id}/deconfliction",
         expected_read,
     ),
+    Route("matches", "GET", "/api/v1/investigations/{investigation_id}/matches", expected_read),
     Route("stage", "POST", "/api/v1/investigations/{investigation_id}/stages", expected_change),
     Route("note", "POST", "/api/v1/investigations/{investigation_id}/notes", expected_change),
     Route(

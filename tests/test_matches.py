@@ -109,3 +109,49 @@ def test_matches_of_a_record_one_cannot_see_are_not_found(client, world):  # typ
     sid = _signal(client, world.ngo_worker, phones=["+358 50 111 2233"])
     r = client.get(f"/api/v1/signals/{sid}/matches", headers=world.sisasuomi_investigator.auth)
     assert r.status_code == 404
+
+
+def test_an_investigation_sees_a_person_link_to_an_ngo_signal_only_as_a_hit(client, world, ctx):  # type: ignore[no-untyped-def]
+    held = _signal(
+        client,
+        world.ngo_worker,
+        names=("Wongsakul Somchai",),
+        phones=["+66 81 234 5678"],
+    )
+    body = {
+        "offences": ["RL-25-3"],
+        "summary": "Berry pickers' recruiter takes a fee from every wage and keeps passports.",
+        "persons": [
+            {
+                "category": "victim",
+                "names": ["Somchai Wongsakul", "สมชาย วงศ์สกุล"],
+                "nationality": "TH",
+                "phones": ["0066812345678"],
+            }
+        ],
+    }
+    r = client.post("/api/v1/investigations", json=body, headers=world.helsinki_investigator.auth)
+    assert r.status_code == 201, r.text
+    inv = r.json()["id"]
+    path = f"/api/v1/investigations/{inv}/matches"
+    assert client.get(path, headers=world.helsinki_investigator.auth).status_code == 422
+    r = client.get(
+        path, headers={**world.helsinki_investigator.auth, "X-Purpose": "esitutkinta: uhrit"}
+    )
+    assert r.status_code == 200, r.text
+    [hit] = r.json()
+    assert hit["matched_on"] == ["person"]
+    assert hit["record_id"] is None and hit["explanation"] is None  # nothing of the signal
+    assert hit["contact_organisation"]["organisation_id"] == world.orgs["ngo"]
+    with ctx.db.transaction() as s:
+        search = s.scalars(
+            select(AuditEvent).where(
+                AuditEvent.record_id == inv, AuditEvent.action == "investigation.match"
+            )
+        ).one()
+        told = s.scalars(select(Notification).where(Notification.record_id == held)).all()
+    assert search.detail == {"matches": 1, "hidden": 1}
+    assert told and "found a match" in told[0].message
+    # Another police department may not even learn that the investigation exists.
+    other = client.get(path, headers={**world.lappi_investigator.auth, "X-Purpose": "tarkistus"})
+    assert other.status_code == 404

@@ -13,6 +13,7 @@ from opennrm.investigations import actions, queries, schemas
 from opennrm.notes import actions as note_actions
 from opennrm.referrals import queries as referral_queries
 from opennrm.referrals.schemas import NoteIn, NoteOut
+from opennrm.signals.matches import MatchOut, MatchPolicy
 from opennrm.uow import unit_of_work
 
 router = APIRouter(prefix="/api/v1/investigations", tags=["investigations"])
@@ -137,6 +138,30 @@ def deconfliction(
     the unit and its contact only (hit/no-hit), never the other case."""
     with unit_of_work(ctx.db) as session:
         return queries.read_deconfliction(session, investigation_id, actor=actor)
+
+
+@router.get(
+    "/{investigation_id}/matches",
+    response_model=list[MatchOut],
+    responses={**NOT_FOUND, 422: {"description": "No purpose given (X-Purpose)."}},
+)
+def investigation_matches(
+    ctx: Ctx, actor: CurrentActor, investigation_id: str, purpose: Purpose
+) -> list[MatchOut]:
+    """Persons of this investigation that the linkage engine links to persons in other
+    records: the other record in full where the caller may read it, otherwise only that
+    a match exists, its strength and the holder's contact (whose author and supervisors
+    are told). Needs a purpose (`X-Purpose`), recorded in the audit trail."""
+    with unit_of_work(ctx.db) as session:
+        return queries.investigation_matches(
+            session,
+            investigation_id,
+            actor=actor,
+            purpose=purpose,
+            cipher=ctx.cipher,
+            policy=MatchPolicy(police_hits_to_partners=ctx.settings.police_hits_to_partners),
+            model=ctx.linkage_model,
+        )
 
 
 @router.post(

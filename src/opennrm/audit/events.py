@@ -59,6 +59,7 @@ EVENT_TYPES: Final[dict[str, str]] = {
     "workload.read": "a workload board was shown (counts only)",
     "crossborder.create": "a request for international cooperation was logged",
     "crossborder.update": "a request for international cooperation changed status",
+    "investigation.match": "an investigation's person links were looked at (with a purpose)",
     "linkage.match": "a new record's persons were matched against the index (counts, linked ids)",
     "linkage.hit": "another organisation learnt of a person link to this record as a hit",
     "linkage.list": "the review queue of candidate links was shown",

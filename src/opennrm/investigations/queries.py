@@ -5,6 +5,7 @@ purpose, which the trail records (Law Enforcement Directive art. 25)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -26,6 +27,10 @@ from opennrm.policy.access import check, not_found
 from opennrm.policy.models import Assignment
 from opennrm.policy.visibility import referral_visible, visible
 from opennrm.referrals.models import Referral
+
+if TYPE_CHECKING:
+    from opennrm.linkage.engine.model import Model
+    from opennrm.signals.matches import MatchOut, MatchPolicy
 
 RECORD_TYPE = "investigation"
 MIN_PURPOSE = 5
@@ -326,3 +331,41 @@ def read_deconfliction(
         ),
     )
     return hits
+
+
+def investigation_matches(
+    session: Session,
+    investigation_id: str,
+    *,
+    actor: Actor,
+    purpose: str | None,
+    cipher: FieldCipher,
+    policy: MatchPolicy,
+    model: Model,
+    now: datetime | None = None,
+) -> list[MatchOut]:
+    """Person links between this investigation and other records (linkage): in full
+    where the caller may read the other record, as a hit with the holder's contact
+    otherwise (the holder is told). Police data: a purpose is required and recorded."""
+    from opennrm.signals.matches import record_matches  # the signals' hit/no-hit rules
+
+    now = now or utcnow()
+    investigation, _owner, _decision = access_investigation(
+        session,
+        investigation_id,
+        Action.INVESTIGATION_READ,
+        actor=actor,
+        now=now,
+        purpose=require_purpose(purpose),
+    )
+    return record_matches(
+        session,
+        RECORD_TYPE,
+        investigation.id,
+        {},
+        actor=actor,
+        policy=policy,
+        cipher=cipher,
+        model=model,
+        now=now,
+    )

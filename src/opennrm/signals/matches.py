@@ -106,24 +106,52 @@ def find_matches(
     for other_id, kind in pairs:
         item = found.setdefault((RECORD_TYPE, other_id), _Found())
         item.kinds.add(kind)
-    for link, other_type, other_id, _org in links_of_record(session, RECORD_TYPE, signal.id):
+    return record_matches(
+        session,
+        RECORD_TYPE,
+        signal.id,
+        found,
+        actor=actor,
+        policy=policy,
+        cipher=cipher,
+        model=model,
+        now=now,
+    )
+
+
+def record_matches(
+    session: Session,
+    record_type: str,
+    record_id: str,
+    found: dict[tuple[str, str], _Found],
+    *,
+    actor: Actor,
+    policy: MatchPolicy,
+    cipher: FieldCipher,
+    model: Model,
+    now: datetime,
+) -> list[MatchOut]:
+    """The matches of one record the caller may read (``found`` holds its identifier
+    matches, if any): person links added, each shown in full or as a hit, holders told,
+    the search audited on the record."""
+    for link, other_type, other_id, _org in links_of_record(session, record_type, record_id):
         item = found.setdefault((other_type, other_id), _Found())
         if item.link is None or link.score > item.link.score:
             item.link = link
     if not found:
-        _audit_search(session, actor, signal.id, 0, 0)
+        _audit_search(session, actor, record_type, record_id, 0, 0)
         return []
     seeable: set[tuple[str, str]] = set()
-    for record_type in {t for t, _i in found}:
-        ids = [i for t, i in found if t == record_type]
+    for other_type in {t for t, _i in found}:
+        ids = [i for t, i in found if t == other_type]
         seeable |= {
-            (record_type, i) for i in visible_record_ids(session, actor, record_type, ids, now)
+            (other_type, i) for i in visible_record_ids(session, actor, other_type, ids, now)
         }
     holders = _holders(session, found)
     out: list[MatchOut] = []
     hidden = 0
     for key in sorted(found, key=lambda k: (-found[k].strength, k)):
-        record_type, other_id = key
+        other_type, other_id = key
         item = found[key]
         org = holders[key]
         if key in seeable:
@@ -131,9 +159,9 @@ def find_matches(
                 MatchOut(
                     strength=item.strength,
                     matched_on=item.matched_on,
-                    record_type=record_type,
+                    record_type=other_type,
                     record_id=other_id,
-                    signal_id=other_id if record_type == RECORD_TYPE else None,
+                    signal_id=other_id if other_type == RECORD_TYPE else None,
                     organisation_id=org.id,
                     organisation_name=org.name,
                     candidate_id=item.link.id if item.link else None,
@@ -161,8 +189,8 @@ def find_matches(
                 ),
             )
         )
-        _tell_holder(session, actor, record_type, other_id, org, item.strength)
-    _audit_search(session, actor, signal.id, len(out), hidden)
+        _tell_holder(session, actor, other_type, other_id, org, item.strength)
+    _audit_search(session, actor, record_type, record_id, len(out), hidden)
     return out
 
 
@@ -259,14 +287,16 @@ def _tell_holder(
     )
 
 
-def _audit_search(session: Session, actor: Actor, signal_id: str, found: int, hidden: int) -> None:
+def _audit_search(
+    session: Session, actor: Actor, record_type: str, record_id: str, found: int, hidden: int
+) -> None:
     audit.record(
         session,
         AuditEntry.by(
             actor,
-            "signal.match",
-            record_type=RECORD_TYPE,
-            record_id=signal_id,
+            f"{record_type}.match",
+            record_type=record_type,
+            record_id=record_id,
             fields=["names", "birth_date", "phones", "emails", "identifiers", "business_ids"],
             detail={"matches": found, "hidden": hidden},
         ),
