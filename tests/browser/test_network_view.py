@@ -297,3 +297,58 @@ def test_a_caseworker_has_no_network(browser: Browser, site: LiveSite) -> None:
     assert problems[0] == f"HTTP 403: {site.base_url}/network"
     assert all("403" in p for p in problems), problems
     page.context.close()
+
+
+def test_a_caseworker_reviews_a_possible_link(browser: Browser, site: LiveSite) -> None:
+    """The review pages in Finnish: the queue, one pair with how it agrees, and the
+    decision — keyboard-usable and axe-clean."""
+    first = _signal(
+        site,
+        "ngo_worker",
+        [{"role": "victim", "names": ["Nguyễn Thị Hoa"], "phones": ["+84 91 234 5678"],
+          "birth_date": "1994-06-02"}],
+    )  # fmt: skip
+    second = _signal(
+        site,
+        "ngo_worker",
+        [{"role": "victim", "names": ["HOA Nguyen Thi"], "phones": ["0084912345678"],
+          "birth_date": "1994-02-06"}],
+    )  # fmt: skip
+    page, problems = _sign_in(browser, site, "ngo_worker")
+    nav = page.locator(".govuk-service-navigation__list a[href='/linkage']")
+    expect(nav).to_have_text("Mahdolliset yhteydet")
+    nav.click()
+    page.wait_for_url(re.compile(r"/linkage$"))
+    row = page.locator("tbody tr", has=page.locator(f"a[href='/signals/{first}']")).filter(
+        has=page.locator(f"a[href='/signals/{second}']")
+    )
+    expect(row).to_have_count(1)
+    # The engine's explanation, in Finnish.
+    expect(row).to_contain_text("sama puhelinnumero +84912345678")
+    expect(row).to_contain_text("Todennäköisesti sama henkilö")
+    _check_axe(page, "linkage-queue")
+    screenshot(page, "linkage-queue")
+
+    row.locator("a", has_text="Arvioi").click()
+    page.wait_for_url(re.compile(r"/linkage/[0-9a-f-]{36}$"))
+    expect(page.locator("h1")).to_have_text("Mahdollinen yhteys")
+    expect(page.locator("table")).to_contain_text("Päivä ja kuukausi vaihtaneet paikkaa")
+    _check_axe(page, "linkage-link")
+    # Submitting without a choice and a reason: errors, nothing saved.
+    page.locator("form[action$='/decision'] button[type=submit]").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    _check_axe(page, "linkage-link-errors")
+    page.locator("#decision").check()
+    page.locator("#reason").fill(
+        "Sama puhelin ja syntymäaika, nimi kirjoitettu eri järjestyksessä."
+    )
+    page.locator("#reason").press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator(".govuk-notification-banner--success")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Vahvistettu")
+    expect(page.locator("form[action$='/decision']")).to_have_count(0)
+    _check_axe(page, "linkage-decided")
+    screenshot(page, "linkage-decided")
+    # 422 on the empty form is expected; nothing else went wrong.
+    assert [p for p in problems if "422" not in p] == []
+    page.context.close()

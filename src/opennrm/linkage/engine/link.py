@@ -43,6 +43,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "exact": "birth date equal",
         "partial": "birth date agrees as far as known",
         "swapped": "birth day and month swapped",
+        "typo": "birth date one character apart",
         "year": "birth year equal",
         "year_near": "birth year one apart",
         "different": "birth dates differ",
@@ -57,7 +58,7 @@ _PHRASES: dict[str, dict[str, str]] = {
         "different": "phones and addresses differ",
     },
     "email": {"different": "e-mails differ"},
-    "identifier": {"different": "identifiers differ"},
+    "identifier": {"typo": "identifiers one character apart", "different": "identifiers differ"},
 }
 _SHARED = {"email": "same e-mail", "identifier": "same identifier"}
 

@@ -6,6 +6,7 @@ a reason and is audited as a combination of two organisations' data
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -40,7 +41,7 @@ FIELD_NAMES = {
     "identifier": N_("Identity document"),
 }
 LEVEL_NAMES = {
-    "null": N_("Not known on both sides"),
+    "null": N_("Not known on one side or either"),
     "exact": N_("Equal"),
     "jw94": N_("Almost equal"),
     "jw88": N_("Similar"),
@@ -63,12 +64,66 @@ LEVEL_NAMES = {
 }
 
 
+# The engine explains in English (the CLI's and the API's language); the pages say the
+# same in the reader's language. Each phrase of `engine.link` is listed here.
+_PHRASES = {
+    "names equal": N_("names equal"),
+    "names differ": N_("names differ"),
+    "birth date equal": N_("birth date equal"),
+    "birth date agrees as far as known": N_("birth date agrees as far as known"),
+    "birth day and month swapped": N_("birth day and month swapped"),
+    "birth date one character apart": N_("birth date one character apart"),
+    "birth year equal": N_("birth year equal"),
+    "birth year one apart": N_("birth year one apart"),
+    "birth dates differ": N_("birth dates differ"),
+    "gender equal": N_("gender equal"),
+    "gender differs": N_("gender differs"),
+    "nationality equal": N_("nationality equal"),
+    "nationality differs": N_("nationality differs"),
+    "same address": N_("same address"),
+    "addresses similar": N_("addresses similar"),
+    "most words of the address in common": N_("most words of the address in common"),
+    "same postcode": N_("same postcode"),
+    "phones and addresses differ": N_("phones and addresses differ"),
+    "e-mails differ": N_("e-mails differ"),
+    "identifiers one character apart": N_("identifiers one character apart"),
+    "identifiers differ": N_("identifiers differ"),
+    "same phone": N_("same phone"),
+    "same e-mail": N_("same e-mail"),
+    "same identifier": N_("same identifier"),
+}
+_WITH_VALUE = {
+    "same phone ": N_("same phone %(value)s"),
+    "same e-mail ": N_("same e-mail %(value)s"),
+    "same identifier ": N_("same identifier %(value)s"),
+    "names ": N_("names %(value)s"),
+}
+
+
+def explanation_in(text: str, gettext: Callable[[str], str]) -> str:
+    """An engine explanation ("same phone +358…; names 0.94") in the reader's language;
+    a phrase this table does not know is shown as the engine wrote it."""
+    out = []
+    for phrase in text.split("; "):
+        if phrase in _PHRASES:
+            out.append(gettext(_PHRASES[phrase]))
+            continue
+        prefix = next((p for p in _WITH_VALUE if phrase.startswith(p)), None)
+        if prefix is None:
+            out.append(phrase)
+        else:
+            out.append(gettext(_WITH_VALUE[prefix]) % {"value": phrase[len(prefix) :]})
+    return "; ".join(out)
+
+
 def _record_href(record_type: str, record_id: str) -> str:
     return f"/signals/{record_id}" if record_type == "signal" else f"/investigations/{record_id}"
 
 
 def _common(visitor: Visitor) -> dict[str, Any]:
+    gettext = gettext_for(visitor.locale)
     return {
+        "explain": lambda text: explanation_in(text, gettext),
         "field_names": FIELD_NAMES,
         "level_names": LEVEL_NAMES,
         "record_href": _record_href,
