@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from opennrm import audit
@@ -151,12 +150,3 @@ def review_link(
         at=now,
     )
     return link
-
-
-def links_of_person_ids(session: Session, person_ids: Sequence[str]) -> Sequence[CandidateLink]:
-    return session.scalars(
-        select(CandidateLink).where(
-            CandidateLink.left_person_id.in_(person_ids)
-            | CandidateLink.right_person_id.in_(person_ids)
-        )
-    ).all()

@@ -9,7 +9,6 @@ removed, new ones are added. Progress goes to the callback, stage by stage.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,7 +26,7 @@ from opennrm.linkage.engine.model import Model
 from opennrm.linkage.engine.records import PersonRecord
 from opennrm.linkage.index import PersonFields, index_person, reindex_person
 from opennrm.linkage.models import CandidateLink, LinkageKey, LinkagePerson
-from opennrm.signals.actions import identifiers_context
+from opennrm.signals.actions import person_identifiers
 from opennrm.signals.models import Signal, SignalAddress, SignalPerson
 
 __all__ = ["RelinkSummary", "relink_all"]
@@ -56,11 +55,7 @@ def _signal_persons(session: Session, cipher: FieldCipher) -> list[Source]:
         .join(Signal, Signal.id == SignalPerson.signal_id)
         .order_by(SignalPerson.signal_id, SignalPerson.position)
     ):
-        identifiers = (
-            json.loads(cipher.decrypt(person.identifiers_enc, identifiers_context(person.id)))
-            if person.identifiers_enc
-            else []
-        )
+        identifiers = person_identifiers(cipher, person)
         fields = PersonFields(
             names=list(person.names),
             birth_date=person.birth_date,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
@@ -293,11 +292,3 @@ def stored_records(session: Session, cipher: FieldCipher) -> list[PersonRecord]:
         load_record(cipher, p)
         for p in session.scalars(select(LinkagePerson).order_by(LinkagePerson.id))
     ]
-
-
-def persons_of(session: Session, record_type: str, record_ids: Iterable[str]) -> Sequence[str]:
-    return session.scalars(
-        select(LinkagePerson.id).where(
-            LinkagePerson.record_type == record_type, LinkagePerson.record_id.in_(list(record_ids))
-        )
-    ).all()

@@ -44,7 +44,7 @@ from opennrm.policy.access import denied_entry
 from opennrm.policy.models import Assignment, BreakGlass, Share
 from opennrm.policy.rules import Scope, share_counts_for
 from opennrm.policy.visibility import visible
-from opennrm.signals.actions import identifiers_context
+from opennrm.signals.actions import person_identifiers
 from opennrm.signals.models import Signal, SignalAddress, SignalOrganisation, SignalPerson
 
 __all__ = [
@@ -299,11 +299,7 @@ def _persons(
             .where(SignalPerson.signal_id.in_(full["signal"]))
             .order_by(SignalPerson.signal_id, SignalPerson.position)
         ):
-            identifiers: list[str] = (
-                json.loads(cipher.decrypt(p.identifiers_enc, identifiers_context(p.id)))
-                if p.identifiers_enc
-                else []
-            )
+            identifiers = person_identifiers(cipher, p)
             rows.append(
                 g.PersonRow(
                     key=linkage_ids.get(p.id, p.id),

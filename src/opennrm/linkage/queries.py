@@ -9,7 +9,7 @@ they do not learn the link exists.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -253,13 +253,3 @@ def read_link(
         at=now,
     )
     return view
-
-
-def person_ids_of_records(session: Session, record_type: str, ids: Sequence[str]) -> list[str]:
-    return list(
-        session.scalars(
-            select(LinkagePerson.id).where(
-                LinkagePerson.record_type == record_type, LinkagePerson.record_id.in_(ids)
-            )
-        )
-    )

@@ -55,6 +55,13 @@ def identifiers_context(person_id: str) -> str:
     return f"signal_persons:{person_id}:identifiers"
 
 
+def person_identifiers(cipher: FieldCipher, person: SignalPerson) -> list[str]:
+    """A signal person's identity numbers, decrypted (stored only encrypted)."""
+    if not person.identifiers_enc:
+        return []
+    return list(json.loads(cipher.decrypt(person.identifiers_enc, identifiers_context(person.id))))
+
+
 def _entry(
     actor: Actor,
     action: str,

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -145,7 +144,7 @@ def read_signal(
 def _to_out(
     signal: Signal, owner: Organisation, cipher: FieldCipher, decision: Decision, full: bool
 ) -> schemas.SignalOut:
-    from opennrm.signals.actions import identifiers_context, summary_context
+    from opennrm.signals.actions import person_identifiers, summary_context
 
     persons = (
         [
@@ -158,9 +157,7 @@ def _to_out(
                 nationality=p.nationality,
                 phones=p.phones,
                 emails=p.emails,
-                identifiers=json.loads(cipher.decrypt(p.identifiers_enc, identifiers_context(p.id)))
-                if p.identifiers_enc
-                else [],
+                identifiers=person_identifiers(cipher, p),
             )
             for p in signal.persons
         ]
