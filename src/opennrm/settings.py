@@ -47,6 +47,17 @@ class Settings(BaseSettings):
     police_hits_to_partners: bool = False
     # Linkage parameters from `opennrm linkage train`; unset: the model shipped with OpenNRM.
     linkage_model_file: Path | None = None
+    # Disclosure control: statistics cells with fewer units are suppressed (with their
+    # complements); a caller may ask for a higher threshold, never a lower one.
+    statistics_threshold: int = Field(default=5, ge=2, le=100)
+    # k of the CTDC-style anonymised dataset: every combination of quasi-identifiers
+    # occurs at least k times (CTDC publishes with k = 11).
+    anonymised_k: int = Field(default=11, ge=2, le=1000)
+    # Yearly privacy budget (total epsilon) for public releases with calibrated noise.
+    privacy_budget_per_year: float = Field(default=3.0, gt=0, le=100)
+    # The user `opennrm export` and `opennrm import` run as when no --as is given: an
+    # export holds what that user may read, and the trail names them.
+    operator_email: str | None = None
     # E-mail: off while smtp_host is unset. Messages carry no personal data, only a link.
     smtp_host: str | None = None
     smtp_port: int = Field(default=25, ge=1, le=65535)

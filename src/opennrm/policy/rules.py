@@ -41,6 +41,17 @@ LINK_REVIEW_ROLES = frozenset({"caseworker", "investigator", "analyst", "supervi
 NETWORK_ROLES = frozenset({"analyst", "investigator", "supervisor"})
 """Roles that see the network of persons, phones, addresses and cases they may read."""
 
+STATISTICS_ROLES = frozenset({"coordinator", "analyst", "supervisor"})
+"""Roles that see platform-wide statistics; every cell passes disclosure control."""
+PUBLISH_ROLES = frozenset({"coordinator"})
+"""Roles that release noisy public statistics and so spend the privacy budget."""
+EXPORT_ROLES = frozenset({"caseworker", "investigator", "supervisor", "analyst"})
+"""Roles that export the records they may read (HTCDS, FollowTheMoney)."""
+PLAN_ROLES = frozenset({"coordinator"})
+"""Roles that keep the action plan and the training catalogue."""
+ATTENDANCE_ROLES = frozenset({"coordinator", "supervisor"})
+"""Roles that record attendance: a coordinator for anyone, a supervisor for their staff."""
+
 MAX_SHARE_DAYS = 366
 
 
@@ -77,6 +88,14 @@ class Action(StrEnum):
     LINKAGE_LIST = "linkage.list"
     LINKAGE_REVIEW = "linkage.review"
     LINKAGE_NETWORK = "linkage.network"
+    STATISTICS_READ = "statistics.read"
+    STATISTICS_PUBLISH = "statistics.publish"
+    EXPORT_RECORDS = "export.records"
+    EXPORT_ANONYMISED = "export.anonymised"
+    ACTIONPLAN_READ = "actionplan.read"
+    ACTIONPLAN_MANAGE = "actionplan.manage"
+    TRAINING_READ = "training.read"
+    TRAINING_MANAGE = "training.manage"
 
 
 @dataclass(frozen=True)
@@ -186,6 +205,24 @@ def can(actor: Actor, action: Action, facts: RecordFacts | None = None) -> Decis
         )
     if action is Action.AGEING_READ:
         return _allow_if(actor.has_any(AGEING_ROLES), "only supervisors, coordinators and analysts")
+    if action in (Action.STATISTICS_READ, Action.EXPORT_ANONYMISED):
+        # Aggregates and anonymised datasets only; no case content reaches these roles.
+        return _allow_if(
+            actor.has_any(STATISTICS_ROLES),
+            "only coordinators, analysts and supervisors see statistics",
+        )
+    if action is Action.STATISTICS_PUBLISH:
+        return _allow_if(actor.has_any(PUBLISH_ROLES), "only a coordinator publishes statistics")
+    if action is Action.EXPORT_RECORDS:
+        # What is exported is filtered by `visible()`, like any list.
+        return _allow_if(actor.has_any(EXPORT_ROLES), "role may not export records")
+    if action in (Action.ACTIONPLAN_READ, Action.TRAINING_READ):
+        # The action plan and the teaching materials are common to every partner.
+        return Decision(True)
+    if action in (Action.ACTIONPLAN_MANAGE, Action.TRAINING_MANAGE):
+        return _allow_if(
+            actor.has_any(PLAN_ROLES), "only a coordinator keeps the action plan and training"
+        )
     if facts is None:
         raise ValueError(f"{action} needs the record's facts")
 
@@ -306,6 +343,39 @@ def can_review_link(actor: Actor, *, sees_left: bool, sees_right: bool) -> Decis
             False, reveal=True, reason="only someone who may read both records decides a link"
         )
     return Decision(True, scope="full")
+
+
+def can_update_measure(actor: Actor, *, responsible_org_ids: frozenset[str]) -> Decision:
+    """Report progress on an action-plan measure.
+
+    The coordinator follows every measure; a supervisor reports for a measure their own
+    organisation is responsible for. Measures are common knowledge inside the platform,
+    so a refusal says why (403), never 404.
+    """
+    if actor.has_any(PLAN_ROLES):
+        return Decision(True, via="owner")
+    if "supervisor" in actor.roles and actor.organisation_id in responsible_org_ids:
+        return Decision(True, via="owner")
+    return Decision(
+        False, reveal=True, reason="only the coordinator or a responsible organisation reports"
+    )
+
+
+def can_see_attendance(actor: Actor, *, person_user_id: str, person_org_id: str) -> bool:
+    """Whose training record the actor may read: their own, their staff's (a supervisor),
+    anyone's (a coordinator). Coverage figures are aggregates and need only statistics."""
+    if actor.user_id == person_user_id:
+        return True
+    if actor.has_any(PLAN_ROLES):
+        return True
+    return "supervisor" in actor.roles and actor.organisation_id == person_org_id
+
+
+def can_record_attendance(actor: Actor, *, person_org_id: str) -> bool:
+    """Who marks attendance: the coordinator for anyone, a supervisor for their own staff."""
+    if actor.has_any(PLAN_ROLES):
+        return True
+    return "supervisor" in actor.roles and actor.organisation_id == person_org_id
 
 
 def share_counts_for(actor: Actor, record_type: str, basis: str) -> bool:
