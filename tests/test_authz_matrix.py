@@ -491,11 +491,13 @@ def _api_routes(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
 
 
 def test_every_route_is_in_the_matrix(mw: MatrixWorld) -> None:
+    from tests import test_authz_actionplan as actionplan
     from tests import test_authz_consultations as consultations
     from tests import test_authz_investigations as investigations
     from tests import test_authz_linkage as linkage
     from tests import test_authz_referrals as referrals
     from tests import test_authz_registry as registry
+    from tests import test_authz_statistics as statistics
     from tests import test_network as network
 
     covered = (
@@ -513,6 +515,9 @@ def test_every_route_is_in_the_matrix(mw: MatrixWorld) -> None:
         | {(r.method, r.path) for r in linkage.ROUTES}
         | set(linkage.PLAIN_ROUTES)
         | network.ROUTES_COVERED
+        | set(statistics.PLAIN_ROUTES)
+        | {(r.method, r.path) for r in actionplan.ROUTES}
+        | set(actionplan.PLAIN_ROUTES)
     )
     routes = _api_routes(mw.client.app)
     missing = routes - covered
@@ -775,9 +780,11 @@ def test_every_page_is_in_the_matrix(mw: MatrixWorld) -> None:
         ("GET", "/api/v1/openapi.json"),
     }
     assert len(pages) > 15, "the route walk found too few pages"
+    from tests import test_authz_actionplan as actionplan
     from tests import test_authz_investigations as investigations
     from tests import test_authz_linkage as linkage
     from tests import test_authz_referrals as referrals
+    from tests import test_authz_statistics as statistics
     from tests import test_network as network
 
     covered = (
@@ -792,6 +799,9 @@ def test_every_page_is_in_the_matrix(mw: MatrixWorld) -> None:
         | {(r.method, r.path) for r in linkage.PAGE_ROUTES}
         | set(linkage.PLAIN_PAGES)
         | network.PAGES_COVERED
+        | set(statistics.PLAIN_PAGES)
+        | {(r.method, r.path) for r in actionplan.PAGE_ROUTES}
+        | set(actionplan.PLAIN_PAGES)
     )
     assert not pages - covered, f"pages without a matrix entry: {sorted(pages - covered)}"
     assert not covered - pages, f"stale page entries: {sorted(covered - pages)}"

@@ -11,11 +11,13 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from opennrm import migrate, worker
+from opennrm.api import actionplan as actionplan_api
 from opennrm.api import admin as admin_api
 from opennrm.api import audit as audit_api
 from opennrm.api import auth as auth_api
 from opennrm.api import consultations as consultations_api
 from opennrm.api import errors as api_errors
+from opennrm.api import exports as exports_api
 from opennrm.api import investigations as investigations_api
 from opennrm.api import linkage as linkage_api
 from opennrm.api import network as network_api
@@ -24,6 +26,8 @@ from opennrm.api import referrals as referrals_api
 from opennrm.api import registry as registry_api
 from opennrm.api import screening as screening_api
 from opennrm.api import signals as signals_api
+from opennrm.api import statistics as statistics_api
+from opennrm.api import training as training_api
 from opennrm.context import AppContext
 from opennrm.middleware import BodySizeLimit, SecurityHeaders
 from opennrm.settings import Settings, get_settings
@@ -71,6 +75,10 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
         consultations_api.router,
         linkage_api.router,
         network_api.router,
+        statistics_api.router,
+        exports_api.router,
+        actionplan_api.router,
+        training_api.router,
     ):
         app.include_router(router)
 

@@ -15,6 +15,7 @@ import typer
 from sqlalchemy import select
 
 from opennrm import migrate
+from opennrm.cli.exports import export_app, import_app
 from opennrm.cli.linkage import linkage_app
 from opennrm.context import AppContext
 from opennrm.demo.seed import DemoAccount
@@ -38,6 +39,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
 app.add_typer(linkage_app, name="linkage")
+app.add_typer(export_app, name="export")
+app.add_typer(import_app, name="import")
 
 
 def _ctx() -> AppContext:

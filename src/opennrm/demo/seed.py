@@ -5,6 +5,7 @@ the demo's audit trail is as real as production's."""
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,6 +21,7 @@ from opennrm.auth.models import Organisation, User
 from opennrm.auth.passwords import hash_password
 from opennrm.context import AppContext
 from opennrm.db import utcnow
+from opennrm.demo import actionplan as actionplan_demo
 from opennrm.demo.finland import Deployment, load_deployment
 from opennrm.demo.synthetic import generate_signals, strip_truth
 from opennrm.investigations import actions as investigation_actions
@@ -35,7 +37,7 @@ from opennrm.referrals import actions as referral_actions
 from opennrm.referrals.models import Referral
 from opennrm.referrals.schemas import DecisionIn, ReferralIn
 from opennrm.signals import actions as signal_actions
-from opennrm.signals.models import SignalPerson
+from opennrm.signals.models import Signal, SignalPerson
 from opennrm.signals.schemas import SignalIn
 from opennrm.uow import unit_of_work
 
@@ -109,6 +111,7 @@ def seed(
     report(f"{opened} investigations")
     assigned = _seed_network(ctx)
     report(f"{assigned} records assigned to the NBI's analyst")
+    actionplan_demo.seed(ctx, report)
     return accounts
 
 
@@ -280,6 +283,26 @@ def _seed_one(
                     config=ctx.referral_config,
                     now=decided_at,
                 )
+    _backdate(session, signal)
+
+
+def _backdate(session: Session, signal: Signal) -> None:
+    """Give a demo signal the history it would have, so that statistics by month have
+    something to show: a referred signal was recorded a day or few before its first
+    referral (sent in the last six weeks); an unreferred one some time in the last year."""
+    spread = zlib.crc32(f"{signal.occurred_on}|{signal.municipality}|{signal.id}".encode())
+    first_referral = session.scalar(
+        select(func.min(Referral.created_at)).where(Referral.signal_id == signal.id)
+    )
+    if first_referral is not None:
+        recorded = first_referral - timedelta(days=spread % 4, hours=spread % 7)
+    else:
+        days_ago = 42 + spread % 323
+        recorded = (utcnow() - timedelta(days=days_ago)).replace(hour=9, minute=0, second=0)
+    if signal.occurred_on and recorded.date().isoformat() < signal.occurred_on:
+        return  # seen later than that: keep today's date rather than record before seeing
+    signal.created_at = signal.updated_at = recorded
+    session.flush()
 
 
 DEMO_OFFENCES = ["RL-25-3", "RL-25-3", "RL-47-3a", "RL-20-9", "RL-25-3a"]

@@ -132,6 +132,11 @@ def code_label(kind: str, code: str, locale: str) -> str:
         return code
 
 
+def format_month(year: int, month: int, locale: str) -> str:
+    """A month as a caseworker reads it on a chart axis: "maalisk. 2026", "mars 2026"."""
+    return format_date(date(year, month, 1), "LLL yyyy", locale=_BABEL_LOCALE[locale])
+
+
 def country_name(code: str | None, locale: str) -> str:
     if not code:
         return ""

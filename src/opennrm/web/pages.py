@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from opennrm.web import errors, i18n
 from opennrm.web.routes import (
     account,
+    actionplan,
     auth,
     emergency,
     investigations,
@@ -21,7 +22,9 @@ from opennrm.web.routes import (
     screening,
     sharing,
     signals,
+    statistics,
     timeline,
+    training,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -37,6 +40,9 @@ for _area in (
     investigations.router,
     linkage.router,
     network.router,
+    statistics.router,
+    actionplan.router,
+    training.router,
     account.router,
 ):
     router.include_router(_area)

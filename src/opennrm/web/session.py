@@ -79,6 +79,10 @@ class Visitor:
     def reads_content(self) -> bool:
         return self.actor.has_any(CONTENT_ROLES)
 
+    @property
+    def may_export(self) -> bool:
+        return bool(can(self.actor, Action.EXPORT_RECORDS))
+
 
 def app_context(request: Request) -> AppContext:
     ctx: AppContext = request.app.state.ctx
