@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import shutil
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -26,6 +23,7 @@ from opennrm.auth.actions import create_organisation, create_user
 from opennrm.context import AppContext
 from opennrm.db import Database
 from opennrm.settings import Settings
+from tests.browser.live import serving
 
 PASSWORD = "Kesäpäivä-2026-synteettinen"
 
@@ -152,22 +150,11 @@ def _free_port() -> int:
 def live_site(pages_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     site = build_site(pages_template, tmp_path_factory.mktemp("pages"))
     port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(site.app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    site.base_url = f"http://localhost:{port}"
     try:
-        yield site
+        with serving(site.app, port) as base_url:
+            site.base_url = base_url
+            yield site
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         site.ctx.db.dispose()
 
 

@@ -14,38 +14,32 @@ from __future__ import annotations
 
 import io
 import re
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from opennrm import migrate
 from opennrm.actionplan import actions as plan_actions
 from opennrm.actionplan import schemas as plan_schemas
 from opennrm.actionplan.models import MeasureUpdate
 from opennrm.actionplan.training import actions as training_actions
 from opennrm.actionplan.training import schemas as training_schemas
-from opennrm.app import create_app
 from opennrm.auth.actions import actor_for
 from opennrm.auth.models import User
 from opennrm.context import AppContext
-from opennrm.db import Database, utcnow
-from opennrm.settings import Settings
+from opennrm.db import utcnow
 from opennrm.signals import actions as signal_actions
 from opennrm.signals.schemas import SignalIn
 from opennrm.uow import unit_of_work
-from tests.personas import PASSWORD, World, seed_world
-from tests.test_email import free_port
+from tests.personas import World
 
 from .harness import format_violations, launch_browser, run_axe, screenshot
+from .live import Live, live_site, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -160,36 +154,9 @@ def _seed(ctx: AppContext, world: World) -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
-    tmp: Path = tmp_path_factory.mktemp("actionplan")
-    port = free_port()
-    settings = Settings(
-        database_url=f"sqlite:///{tmp / 'actionplan.db'}",
-        data_dir=tmp,
-        secret_key="actionplan-secret-" + "k" * 40,
-        data_key="actionplan-data-" + "d" * 40,
-        public_url=f"http://localhost:{port}",
-    )  # type: ignore[call-arg]
-    db = Database(settings.database_url)
-    migrate.upgrade(db.engine)
-    ctx = AppContext.build(settings, db)
-    world = seed_world(ctx)
-    measure_id, material_id = _seed(ctx, world)
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, ctx), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield LiveSite(ctx, world, f"http://localhost:{port}", measure_id, material_id)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        ctx.db.dispose()
+    with live_site(tmp_path_factory.mktemp("actionplan"), "actionplan") as live:
+        measure_id, material_id = _seed(live.ctx, live.world)
+        yield LiveSite(live.ctx, live.world, live.base_url, measure_id, material_id)
 
 
 @pytest.fixture(scope="module")
@@ -203,31 +170,12 @@ def browser() -> Iterator[Browser]:
 
 
 def _sign_in(browser: Browser, site: LiveSite, who: str) -> tuple[Page, list[str]]:
-    context = browser.new_context(
-        viewport={"width": 1200, "height": 900}, locale="fi-FI", accept_downloads=True
+    """A signed-in page; every error or warning in the console and every failed response
+    is a problem."""
+    visitor = sign_in(
+        browser, Live(site.ctx, site.world, site.base_url), who, console=("error", "warning")
     )
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
-    page.on(
-        "console",
-        lambda m: (
-            problems.append(f"console {m.type}: {m.text}")
-            if m.type in ("error", "warning")
-            else None
-        ),
-    )
-    page.on(
-        "response",
-        lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,
-    )
-    persona = site.world.people[who]
-    page.goto(site.base_url + "/login")
-    page.fill("#email", persona.email)
-    page.fill("#password", PASSWORD)
-    page.locator("form[action='/login'] button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/signals$"))
-    return page, problems
+    return visitor.page, visitor.problems
 
 
 def _check_axe(page: Page, name: str) -> None:

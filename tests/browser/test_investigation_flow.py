@@ -14,28 +14,18 @@ is kept as a screenshot for people to look at.
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from opennrm import migrate
-from opennrm.app import create_app
-from opennrm.context import AppContext
-from opennrm.db import Database, utcnow
-from opennrm.settings import Settings
-from tests.personas import PASSWORD, World, seed_world
-from tests.test_email import free_port
+from opennrm.db import utcnow
+from tests.personas import PASSWORD
 
 from .harness import format_violations, launch_browser, run_axe, screenshot
+from .live import Live, live_site
 
 pytestmark = pytest.mark.browser
 
@@ -55,57 +45,14 @@ SIGNAL: dict[str, Any] = {
 REVEALING_RADIO = "input.govuk-radios__input[aria-controls]"
 
 
-@dataclass
-class LiveSite:
-    ctx: AppContext
-    world: World
-    base_url: str
-
-    def api(self, method: str, path: str, who: str, **kwargs: Any) -> Any:
-        persona = self.world.people[who]
-        r = httpx.request(method, self.base_url + path, headers=persona.auth, **kwargs)
-        assert r.status_code < 300, r.text
-        return r.json()
+LiveSite = Live
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
     """A migrated database with the named personas, served by uvicorn."""
-    tmp: Path = tmp_path_factory.mktemp("investigation-flow")
-    port = free_port()
-    settings = Settings(
-        database_url=f"sqlite:///{tmp / 'investigations.db'}",
-        data_dir=tmp,
-        secret_key="investigation-flow-secret-" + "k" * 40,
-        data_key="investigation-flow-data-" + "d" * 40,
-        public_url=f"http://localhost:{port}",
-    )  # type: ignore[call-arg]
-    db = Database(settings.database_url)
-    migrate.upgrade(db.engine)
-    ctx = AppContext.build(settings, db)
-    world = seed_world(ctx)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, ctx),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            access_log=False,
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield LiveSite(ctx, world, f"http://localhost:{port}")
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        ctx.db.dispose()
+    with live_site(tmp_path_factory.mktemp("investigation-flow"), "investigation-flow") as live:
+        yield live
 
 
 @pytest.fixture(scope="module")

@@ -14,30 +14,21 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from opennrm import migrate
-from opennrm.app import create_app
-from opennrm.context import AppContext
-from opennrm.db import Database, utcnow
+from opennrm.db import utcnow
 from opennrm.policy.models import Assignment
-from opennrm.settings import Settings
 from opennrm.uow import unit_of_work
-from tests.personas import PASSWORD, World, seed_world
-from tests.test_email import free_port
+from tests.personas import PASSWORD
 
 from .harness import format_violations, launch_browser, run_axe, screenshot
+from .live import Live, live_site
 
 pytestmark = pytest.mark.browser
 
@@ -45,17 +36,8 @@ PHONE = "+358 40 765 4321"
 
 
 @dataclass
-class LiveSite:
-    ctx: AppContext
-    world: World
-    base_url: str
-    cases: dict[str, str]
-
-    def api(self, method: str, path: str, who: str, **kwargs: Any) -> Any:
-        persona = self.world.people[who]
-        r = httpx.request(method, self.base_url + path, headers=persona.auth, **kwargs)
-        assert r.status_code < 300, r.text
-        return r.json()
+class LiveSite(Live):
+    cases: dict[str, str] = field(default_factory=dict)
 
 
 def _signal(site: LiveSite, who: str, persons: list[dict[str, Any]], **more: Any) -> str:
@@ -140,37 +122,10 @@ def _seed_cases(site: LiveSite) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
-    tmp: Path = tmp_path_factory.mktemp("network-view")
-    port = free_port()
-    settings = Settings(
-        database_url=f"sqlite:///{tmp / 'network.db'}",
-        data_dir=tmp,
-        secret_key="network-view-secret-" + "k" * 40,
-        data_key="network-view-data-" + "d" * 40,
-        public_url=f"http://localhost:{port}",
-    )  # type: ignore[call-arg]
-    db = Database(settings.database_url)
-    migrate.upgrade(db.engine)
-    ctx = AppContext.build(settings, db)
-    world = seed_world(ctx)
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, ctx), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    live = LiveSite(ctx, world, f"http://localhost:{port}", {})
-    live.cases = _seed_cases(live)
-    try:
+    with live_site(tmp_path_factory.mktemp("network-view"), "network-view") as base:
+        live = LiveSite(base.ctx, base.world, base.base_url)
+        live.cases = _seed_cases(live)
         yield live
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        ctx.db.dispose()
 
 
 @pytest.fixture(scope="module")

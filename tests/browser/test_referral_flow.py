@@ -14,7 +14,6 @@ every page is kept as a screenshot for people to look at.
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,22 +23,19 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import update
 
-from opennrm import migrate
-from opennrm.app import create_app
 from opennrm.context import AppContext
-from opennrm.db import Database, utcnow
+from opennrm.db import utcnow
 from opennrm.notifications.outbox import deliver_pending
 from opennrm.referrals.models import Referral
-from opennrm.settings import Settings
 from opennrm.uow import unit_of_work
-from tests.personas import PASSWORD, World, seed_world
-from tests.test_email import SmtpServer, free_port
+from tests.personas import PASSWORD, World
+from tests.test_email import SmtpServer
 
 from .harness import format_violations, launch_browser, run_axe, screenshot
+from .live import live_site
 
 pytestmark = pytest.mark.browser
 
@@ -94,43 +90,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
     """A migrated database with the named personas, served by uvicorn with e-mail on."""
     smtp = SmtpServer().start()
     tmp: Path = tmp_path_factory.mktemp("referral-flow")
-    port = free_port()
-    settings = Settings(
-        database_url=f"sqlite:///{tmp / 'referrals.db'}",
-        data_dir=tmp,
-        secret_key="referral-flow-secret-" + "k" * 40,
-        data_key="referral-flow-data-" + "d" * 40,
-        smtp_host="127.0.0.1",
-        smtp_port=smtp.port,
-        public_url=f"http://localhost:{port}",
-    )  # type: ignore[call-arg]
-    db = Database(settings.database_url)
-    migrate.upgrade(db.engine)
-    ctx = AppContext.build(settings, db)
-    world = seed_world(ctx)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, ctx),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            access_log=False,
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
     try:
-        yield LiveSite(ctx, world, f"http://localhost:{port}", smtp)
+        with live_site(tmp, "referral-flow", smtp_host="127.0.0.1", smtp_port=smtp.port) as live:
+            yield LiveSite(live.ctx, live.world, live.base_url, smtp)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         smtp.stop()
-        ctx.db.dispose()
 
 
 @pytest.fixture(scope="module")

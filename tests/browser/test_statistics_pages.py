@@ -12,33 +12,21 @@ from __future__ import annotations
 
 import io
 import json
-import re
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, sync_playwright
 from pypdf import PdfReader
 from sqlalchemy import select, update
 
-from opennrm import migrate
-from opennrm.app import create_app
-from opennrm.context import AppContext
-from opennrm.db import Database, utcnow
-from opennrm.settings import Settings
+from opennrm.db import utcnow
 from opennrm.signals.models import Signal
 from opennrm.uow import unit_of_work
-from tests.personas import PASSWORD, World, seed_world
-from tests.test_email import free_port
 
 from .harness import format_violations, launch_browser, run_axe, screenshot
+from .live import Live, live_site, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -52,20 +40,7 @@ PEOPLE = [
 ]
 
 
-@dataclass
-class LiveSite:
-    ctx: AppContext
-    world: World
-    base_url: str
-
-    def api(self, method: str, path: str, who: str, **kwargs: Any) -> Any:
-        persona = self.world.people[who]
-        r = httpx.request(method, self.base_url + path, headers=persona.auth, **kwargs)
-        assert r.status_code < 300, r.text
-        return r.json()
-
-
-def _seed(site: LiveSite) -> None:
+def _seed(site: Live) -> None:
     made: list[str] = []
     for i in range(30):
         exploitation, gender, nationality, born, name = PEOPLE[i % len(PEOPLE)]
@@ -97,38 +72,10 @@ def _seed(site: LiveSite) -> None:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
-    tmp: Path = tmp_path_factory.mktemp("statistics-pages")
-    port = free_port()
-    settings = Settings(
-        database_url=f"sqlite:///{tmp / 'statistics.db'}",
-        data_dir=tmp,
-        secret_key="statistics-secret-" + "k" * 40,
-        data_key="statistics-data-" + "d" * 40,
-        public_url=f"http://localhost:{port}",
-    )  # type: ignore[call-arg]
-    db = Database(settings.database_url)
-    migrate.upgrade(db.engine)
-    ctx = AppContext.build(settings, db)
-    world = seed_world(ctx)
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, ctx), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    live = LiveSite(ctx, world, f"http://localhost:{port}")
-    _seed(live)
-    try:
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    with live_site(tmp_path_factory.mktemp("statistics-pages"), "statistics") as live:
+        _seed(live)
         yield live
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        ctx.db.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -142,29 +89,18 @@ def browser() -> Iterator[Browser]:
 
 
 class Visit:
-    """One person's browser, signed in; collects whatever goes wrong on it."""
+    """One person's signed-in browser; `check` runs axe-core and keeps a screenshot."""
 
-    def __init__(self, browser: Browser, site: LiveSite, who: str, locale: str = "fi-FI") -> None:
-        self.site = site
-        self.context = browser.new_context(
-            viewport={"width": 1200, "height": 900}, locale=locale, accept_downloads=True
+    def __init__(self, browser: Browser, site: Live, who: str, locale: str = "fi-FI") -> None:
+        # A form answered with 422 is the page saying what is missing, not a failure.
+        self.visitor = sign_in(
+            browser, site, who, locale=locale, report=lambda s: s >= 400 and s != 422
         )
-        self.page: Page = self.context.new_page()
-        self.problems: list[str] = []
-        self.page.on("pageerror", lambda e: self.problems.append(f"pageerror: {e}"))
-        self.page.on(
-            "console",
-            lambda m: self.problems.append(f"console: {m.text}") if m.type == "error" else None,
-        )
-        persona = site.world.people[who]
-        self.goto("/login")
-        self.page.fill("#email", persona.email)
-        self.page.fill("#password", PASSWORD)
-        self.page.locator("form[action='/login'] button[type=submit]").click()
-        self.page.wait_for_url(re.compile(r"/signals$"))
+        self.page = self.visitor.page
+        self.problems = self.visitor.problems
 
     def goto(self, path: str) -> None:
-        self.page.goto(self.site.base_url + path)
+        self.visitor.goto(path)
 
     def check(self, name: str) -> None:
         self.page.wait_for_selector("body.govuk-frontend-supported", state="attached")
@@ -173,11 +109,10 @@ class Visit:
         screenshot(self.page, f"statistics-{name}")
 
     def close(self) -> None:
-        assert self.problems == []
-        self.context.close()
+        self.visitor.close()
 
 
-def this_year(site: LiveSite) -> int:
+def this_year(site: Live) -> int:
     """Signals recorded this calendar year (the back-dated ones may fall in the last)."""
     config = site.ctx.referral_config
     year = config.local_day(utcnow()).year
@@ -186,7 +121,7 @@ def this_year(site: LiveSite) -> int:
     return sum(1 for d in days if d.year == year)
 
 
-def test_the_coordinator_reads_the_report_and_its_pdf(browser: Browser, site: LiveSite) -> None:
+def test_the_coordinator_reads_the_report_and_its_pdf(browser: Browser, site: Live) -> None:
     visit = Visit(browser, site, "coordinator")
     page = visit.page
     visit.goto("/statistics")
@@ -223,7 +158,7 @@ def test_the_coordinator_reads_the_report_and_its_pdf(browser: Browser, site: Li
 
 
 def test_a_table_of_ones_own_with_the_keyboard_and_its_download(
-    browser: Browser, site: LiveSite
+    browser: Browser, site: Live
 ) -> None:
     visit = Visit(browser, site, "analyst")
     page = visit.page
@@ -253,7 +188,7 @@ def test_a_table_of_ones_own_with_the_keyboard_and_its_download(
     visit.close()
 
 
-def test_a_caseworker_exports_htcds_with_a_purpose(browser: Browser, site: LiveSite) -> None:
+def test_a_caseworker_exports_htcds_with_a_purpose(browser: Browser, site: Live) -> None:
     visit = Visit(browser, site, "ngo_worker", locale="sv-FI")
     page = visit.page
     visit.goto("/statistics/exports")

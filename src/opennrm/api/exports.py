@@ -205,9 +205,5 @@ def export_official_csv(
             threshold=ctx.settings.statistics_threshold,
             names=[name],
         )
-    headers = [*table.dims, "count", "suppressed"]
-    rows = [
-        [row[h] if h != "suppressed" else str(row[h]).lower() for h in headers]
-        for row in table.rows
-    ]
+    headers, rows = exports.csv_rows(table)
     return _attachment(spreadsheets.to_csv(headers, rows), "text/csv", f"{name}-{year}.csv")

@@ -154,11 +154,7 @@ def export_official(
         )
         folder.mkdir(parents=True, exist_ok=True)
         for t in tables:
-            headers = [*t.dims, "count", "suppressed"]
-            rows = [
-                [row[h] if h != "suppressed" else str(row[h]).lower() for h in headers]
-                for row in t.rows
-            ]
+            headers, rows = exports.csv_rows(t)
             (folder / f"{t.name}-{year}.csv").write_bytes(spreadsheets.to_csv(headers, rows))
         return [t.name for t in tables]
 

@@ -405,6 +405,21 @@ def official_release(
     return out
 
 
+def csv_rows(table: ProtectedTable) -> tuple[list[str], list[list[str | int | None]]]:
+    """An official table as CSV: its dimensions, `count` (empty when suppressed) and
+    `suppressed` (true / false)."""
+    headers = [*table.dims, "count", "suppressed"]
+    rows: list[list[str | int | None]] = [
+        [
+            *(str(row[d]) for d in table.dims),
+            row["count"] if isinstance(row["count"], int) else None,
+            "true" if row["suppressed"] else "false",
+        ]
+        for row in table.rows
+    ]
+    return headers, rows
+
+
 def official_names(country: str = "FI") -> list[str]:
     """The names of the official tables, in order."""
     return [t.name for t in official.official_tables([], [], country=country, years=[2000])]

@@ -61,16 +61,21 @@ def _request(
         raise Invalid(str(exc)) from exc
 
 
-def _answer(
-    session: Session, request: subjects.Request, scope: Scope
-) -> tuple[subjects.Answer, list[object]]:
-    rows = queries.subject_rows(
+def _rows(session: Session, request: subjects.Request, scope: Scope) -> list[object]:
+    """The fact rows of the request's subject, dated in the deployment's local days."""
+    return queries.subject_rows(
         session,
         request.subject,
         deployment=scope.config.deployment,
         local_day=scope.config.local_day,
         today=scope.config.local_day(scope.now),
     )
+
+
+def _answer(
+    session: Session, request: subjects.Request, scope: Scope
+) -> tuple[subjects.Answer, list[object]]:
+    rows = _rows(session, request, scope)
     try:
         answer = subjects.answer(request, rows, queries.vocabulary(scope.config.deployment))
     except (subjects.StatisticsError, disclosure.DisclosureError) as exc:
@@ -251,13 +256,7 @@ def publish(
             f"this release would spend epsilon {epsilon:g}; {spent:g} of this year's budget "
             f"{yearly_budget:g} is spent, {max(0.0, yearly_budget - spent):g} is left"
         )
-    rows = queries.subject_rows(
-        session,
-        request.subject,
-        deployment=scope.config.deployment,
-        local_day=scope.config.local_day,
-        today=scope.config.local_day(scope.now),
-    )
+    rows = _rows(session, request, scope)
     try:
         table = subjects.tabulate(request, rows, queries.vocabulary(scope.config.deployment))
         noisy = noise.add_noise(
