@@ -4,6 +4,13 @@ The backend comes from `OPENNRM_TEST_DATABASE_URL` (unset: SQLite in a temporary
 directory). `.ci/run` runs the whole suite once per backend. A migrated template with
 the named personas is built once per session and cloned for each test (a file copy on
 SQLite, `CREATE DATABASE … TEMPLATE` on PostgreSQL), so tests are isolated and fast.
+
+On PostgreSQL the tests connect as the application's role (`APP_ROLE`), which owns no
+table and is bound by row-level security, as a deployment does (ADR 0016); the template
+is built and migrated by the server's superuser, the tables' owner. Code in a test that
+reads or seeds the database directly acts as the system (`_test_acts_as_system`); the
+app's requests declare their own actor. `OPENNRM_TEST_PG_AS_OWNER=1` connects as the
+owner instead, to tell a row-security failure from any other.
 """
 
 from __future__ import annotations
@@ -18,13 +25,16 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from opennrm import migrate
+from opennrm import dbroles, migrate
 from opennrm.context import AppContext
 from opennrm.db import Database
+from opennrm.policy import rowsecurity
 from opennrm.settings import Settings
 from tests.personas import World, seed_world
 
 PG_URL = os.environ.get("OPENNRM_TEST_DATABASE_URL", "")
+APP_ROLE = "opennrm_app"
+AS_OWNER = os.environ.get("OPENNRM_TEST_PG_AS_OWNER") == "1"
 _counter = itertools.count()
 
 
@@ -51,14 +61,27 @@ class Backend:
             return self.base.set(database=self.template_name).render_as_string(False)
         return f"sqlite:///{self.template_file}"
 
-    def clone(self) -> str:
+    def ensure_app_role(self) -> None:
+        """The application's role: may log in, owns nothing, bound by row security."""
+        with self.admin.connect() as c:
+            if not c.execute(
+                text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE}
+            ).first():
+                c.execute(text(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
+
+    def clone(self, *, as_owner: bool = AS_OWNER) -> str:
+        """A copy of the template; on PostgreSQL its URL is the application role's unless
+        `as_owner` (tests of migrations, roles and restores need the owner)."""
         n = next(_counter)
         if self.is_pg:
             name = f"{self.base.database}_t{n}"
             with self.admin.connect() as c:
                 c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
                 c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template_name}"'))
-            return self.base.set(database=name).render_as_string(False)
+            url = self.base.set(database=name)
+            if not as_owner:
+                url = url.set(username=APP_ROLE, password=None)
+            return url.render_as_string(False)
         target = self.tmp / f"t{n}.db"
         shutil.copyfile(self.template_file, target)
         return f"sqlite:///{target}"
@@ -85,6 +108,16 @@ class Backend:
             self.admin.dispose()
 
 
+def as_owner(url: str) -> str:
+    """The same database reached as the tables' owner (the test server's superuser)."""
+    if not url.startswith("postgresql"):
+        return url
+    owner = make_url(PG_URL)
+    return (
+        make_url(url).set(username=owner.username, password=owner.password).render_as_string(False)
+    )
+
+
 KEYS = {"secret_key": "test-secret-key-" + "x" * 32, "data_key": "test-data-key-" + "y" * 32}
 
 
@@ -107,8 +140,27 @@ def template(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Worl
     migrate.upgrade(db.engine)
     ctx = AppContext.build(make_settings(url, tmp_path_factory.mktemp("data")), db)
     world = seed_world(ctx)
+    if backend.is_pg:
+        backend.ensure_app_role()
+        dbroles.grant_app_role(db.engine, APP_ROLE)
     db.dispose()
     return world
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fixtures_act_as_system() -> Iterator[None]:
+    """Fixtures of every scope seed and read the database directly as the system."""
+    with rowsecurity.acting_as_system():
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _test_acts_as_system() -> Iterator[None]:
+    """A test's own direct reads and writes act as the system (afresh for each test,
+    whatever the previous test bound); requests it makes through the app declare their
+    own actor."""
+    with rowsecurity.acting_as_system():
+        yield
 
 
 @pytest.fixture
@@ -121,6 +173,22 @@ def db_url(backend: Backend, template: World) -> Iterator[str]:
 @pytest.fixture
 def ctx(db_url: str, tmp_path: Path) -> Iterator[AppContext]:
     c = AppContext.build(make_settings(db_url, tmp_path), Database(db_url))
+    yield c
+    c.db.dispose()
+
+
+@pytest.fixture
+def owner_db_url(backend: Backend, template: World) -> Iterator[str]:
+    """A fresh clone reached as the tables' owner, as a database administrator would:
+    for tests of tampering, migrations and restores (on SQLite the same as `db_url`)."""
+    url = backend.clone(as_owner=True)
+    yield url
+    backend.drop(url)
+
+
+@pytest.fixture
+def owner_ctx(owner_db_url: str, tmp_path: Path) -> Iterator[AppContext]:
+    c = AppContext.build(make_settings(owner_db_url, tmp_path), Database(owner_db_url))
     yield c
     c.db.dispose()
 

@@ -109,10 +109,12 @@ def _rehash_from(ctx: AppContext, seq: int) -> None:
 
 
 @pytest.fixture
-def chain(ctx: AppContext) -> AppContext:
-    _append(ctx, 12)
-    assert _verify(ctx).ok
-    return ctx
+def chain(owner_ctx: AppContext) -> AppContext:
+    """Twelve entries, reached as the tables' owner: the attacker here is a database
+    administrator (the application's own role may only append, `tests/test_rls.py`)."""
+    _append(owner_ctx, 12)
+    assert _verify(owner_ctx).ok
+    return owner_ctx
 
 
 def test_an_intact_chain_verifies(chain: AppContext) -> None:

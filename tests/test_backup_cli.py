@@ -7,7 +7,9 @@ after it runs with its own environment.
 
 from __future__ import annotations
 
+import copy
 import gzip
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -21,12 +23,22 @@ from typer.testing import CliRunner
 
 from opennrm import migrate
 from opennrm.app import create_app
+from opennrm.backup import write_backup
+from opennrm.backup_checksums import TableSum, table_checksums
+from opennrm.backup_crypto import (
+    HEADER,
+    MAGIC,
+    TAG_BYTES,
+    BackupKey,
+    DecryptingReader,
+    write_encrypted,
+)
 from opennrm.cli.main import app as cli
 from opennrm.context import AppContext
 from opennrm.db import Database
-from opennrm.settings import get_settings
+from opennrm.settings import Settings, get_settings
 from opennrm.tables import metadata
-from tests.conftest import KEYS, make_settings
+from tests.conftest import KEYS, as_owner, make_settings
 from tests.personas import PASSWORD
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -340,7 +352,7 @@ def test_audit_verify_and_signed_checkpoints(world_env, tmp_path):
 
 def test_audit_verify_names_the_first_changed_entry(world_env, db_url):
     """Someone with the database owner's rights removes the guard and edits entry 3."""
-    engine = create_engine(db_url)
+    engine = create_engine(as_owner(db_url))
     try:
         with engine.begin() as conn:
             if engine.dialect.name == "postgresql":
@@ -375,37 +387,121 @@ SIGNAL = {
     ],
     "consent": {"to_assistance_system": True, "to_police": True},
 }
+# What must never be readable in a backup file: clear columns (names, e-mail addresses,
+# phones in their normalised form) as well as the encrypted fields.
+CANARIES = [
+    "Dmytro Shevchuk",
+    "Дмитро Шевчук",
+    "+380671234567",
+    "FE765432",
+    SIGNAL["summary"],
+    "Chiamaka Eze",
+    "ngo.worker@example.org",
+    "Pohjanmaa",
+]
+BACKUP_KEY = "varmuuskopioavain-" + "k" * 40
+CHUNK = 1024  # small chunks, so that even the personas' database fills many
+
+
+def backup_key(env: dict[str, str]) -> BackupKey:
+    """The key the CLI would use with `env`."""
+    return BackupKey.from_settings(
+        Settings(
+            database_url=env["OPENNRM_DATABASE_URL"],
+            data_dir=Path(env["OPENNRM_DATA_DIR"]),
+            data_key=env["OPENNRM_DATA_KEY"],
+            backup_key=env.get("OPENNRM_BACKUP_KEY"),
+        )
+    )
+
+
+def checksums(url: str) -> dict[str, TableSum]:
+    engine = create_engine(url)
+    try:
+        return table_checksums(engine)
+    finally:
+        engine.dispose()
+
+
+def untouched(url: str) -> bool:
+    """Nothing was written: not even the migrations ran."""
+    engine = create_engine(url)
+    try:
+        return migrate.current_revision(engine) is None
+    finally:
+        engine.dispose()
+
+
+def plaintext(path: Path, key: BackupKey) -> list[dict[str, Any]]:
+    with (
+        path.open("rb") as raw,
+        gzip.GzipFile(fileobj=io.BufferedReader(DecryptingReader(raw, key))) as plain,
+    ):
+        return [json.loads(line) for line in plain.read().decode().splitlines()]
+
+
+def write_plaintext(path: Path, key: BackupKey, lines: list[dict[str, Any]]) -> None:
+    """What someone holding the backup key could write: a well-encrypted file."""
+    body = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines).encode()
+
+    def fill(sink: Any) -> None:
+        with gzip.GzipFile(fileobj=sink, mode="wb") as out:
+            out.write(body)
+
+    write_encrypted(path, key, fill)
 
 
 @pytest.fixture
-def backed_up(client, world, world_env, tmp_path) -> tuple[Path, str, dict[str, int]]:
-    """A backup of the personas' database with one signal in it."""
+def source_env(world_env: dict[str, str]) -> dict[str, str]:
+    """The personas' deployment with a backup key of its own."""
+    return {**world_env, "OPENNRM_BACKUP_KEY": BACKUP_KEY}
+
+
+@pytest.fixture
+def backed_up(client, world, source_env, tmp_path) -> tuple[Path, str, dict[str, TableSum]]:  # type: ignore[no-untyped-def]
+    """An encrypted backup of the personas' database with a signal and a capacity in it."""
     r = client.post("/api/v1/signals", headers=world.ngo_worker.auth, json=SIGNAL)
     assert r.status_code == 201, r.text
-    path = tmp_path / "opennrm-backup.jsonl.gz"
-    out = run(world_env, "backup", str(path))
+    # A NUMERIC column (person-years): backups once failed on decimals.
+    capacity = {"person_years": "7.50"}
+    r_cap = client.put("/api/v1/capacity", headers=world.national_team_lead.auth, json=capacity)
+    assert r_cap.status_code == 200, r_cap.text
+    path = tmp_path / "backups" / "opennrm.backup"
+    path.parent.mkdir()
+    out = run(source_env, "backup", str(path))
     assert out.exit_code == 0, out.output
-    counts = table_counts(world_env["OPENNRM_DATABASE_URL"])
-    assert f"{sum(counts.values())} rows" in out.stdout
-    return path, r.json()["id"], counts
+    sums = checksums(source_env["OPENNRM_DATABASE_URL"])
+    assert f"{sum(s.rows for s in sums.values())} rows" in out.stdout
+    assert f"backup key {backup_key(source_env).key_id.hex()} (OPENNRM_BACKUP_KEY)" in out.stdout
+    return path, r.json()["id"], sums
 
 
-def test_backup_restores_into_an_empty_database_and_decrypts(backed_up, empty_env, world, tmp_path):
-    path, sid, counts = backed_up
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        header = json.loads(f.readline())
-        body = f.read()
-    assert header == {"format": "opennrm-backup/1", "revision": migrate.head_revision()}
-    # Encrypted fields stay encrypted in the backup.
-    assert SIGNAL["summary"] not in body and "FE765432" not in body
+def test_backup_is_encrypted_and_restores_equal_into_an_empty_database(
+    backed_up, source_env, empty_env, world, tmp_path
+):
+    path, sid, sums = backed_up
+    data = path.read_bytes()
+    assert data.startswith(MAGIC)
+    for canary in CANARIES:
+        assert canary.encode() not in data, canary
+    # Written atomically, readable by its owner only.
+    assert [p.name for p in path.parent.iterdir()] == [path.name]
+    assert path.stat().st_mode & 0o077 == 0
 
-    r = run(empty_env, "restore", str(path))
+    target = {**empty_env, "OPENNRM_BACKUP_KEY": BACKUP_KEY}
+    r = run(target, "restore", str(path))
     assert r.exit_code == 0, r.output
-    assert f"restored {sum(counts.values())} rows" in r.stdout
-    assert table_counts(empty_env["OPENNRM_DATABASE_URL"]) == counts
-    assert run(empty_env, "audit", "verify").exit_code == 0
+    assert f"restored {sum(s.rows for s in sums.values())} rows" in r.stdout
+    # Every row of every table, byte for byte, including the person-years decimal.
+    assert checksums(target["OPENNRM_DATABASE_URL"]) == sums
+    assert sums["investigation_capacity"].rows == 1
+    assert run(target, "audit", "verify").exit_code == 0
+    # Only ever into an empty database: a second restore changes nothing.
+    again = run(target, "restore", str(path))
+    assert again.exit_code == 1 and "not empty" in again.stderr
+    assert checksums(target["OPENNRM_DATABASE_URL"]) == sums
 
-    for c in api_client(empty_env["OPENNRM_DATABASE_URL"], tmp_path / "restored"):
+    for c in api_client(target["OPENNRM_DATABASE_URL"], tmp_path / "restored"):
         got = c.get(f"/api/v1/signals/{sid}", headers=world.ngo_worker.auth)
         assert got.status_code == 200, got.text
         assert got.json()["summary"] == SIGNAL["summary"]
@@ -421,55 +517,163 @@ def test_backup_restores_into_an_empty_database_and_decrypts(backed_up, empty_en
             ).status_code
             == 200
         )
-    assert run(empty_env, "audit", "verify").exit_code == 0
+    assert run(target, "audit", "verify").exit_code == 0
 
 
-def test_restore_refuses_a_database_that_is_not_empty(backed_up, world_env):
-    path, _sid, counts = backed_up
-    r = run(world_env, "restore", str(path))
-    assert r.exit_code != 0
-    assert "not empty" in r.stderr
-    assert table_counts(world_env["OPENNRM_DATABASE_URL"]) == counts
+def test_restore_with_the_wrong_key_is_refused_before_anything_is_written(backed_up, empty_env):
+    path, _sid, _sums = backed_up
+    # Without OPENNRM_BACKUP_KEY the key derived from the data key is tried, and refused.
+    r = run(empty_env, "restore", str(path))
+    assert r.exit_code == 1
+    assert "another backup key" in r.stderr and "nothing restored" in r.stderr
+    assert backup_key(empty_env).key_id.hex() in r.stderr
+    assert untouched(empty_env["OPENNRM_DATABASE_URL"])
+
+    wrong = {**empty_env, "OPENNRM_BACKUP_KEY": "toinen-avain-" + "w" * 40}
+    r = run(wrong, "restore", str(path))
+    assert r.exit_code == 1 and "another backup key" in r.stderr
+    assert untouched(empty_env["OPENNRM_DATABASE_URL"])
+
+    short = {**empty_env, "OPENNRM_BACKUP_KEY": "lyhyt"}
+    r = run(short, "restore", str(path))
+    assert r.exit_code == 1 and "at least 32 characters" in r.stderr
+    assert "lyhyt" not in r.output
 
 
-def _rewrite(src: Path, dst: Path, change: Any) -> None:
-    with gzip.open(src, "rt", encoding="utf-8") as f:
-        lines = f.read().splitlines()
-    out = [lines[0]]
-    for line in lines[1:]:
-        item = json.loads(line)
-        out.append(json.dumps(change(item), ensure_ascii=False))
-    with gzip.open(dst, "wt", encoding="utf-8") as f:
-        f.write("\n".join(out) + "\n")
+def _chunks(data: bytes) -> tuple[bytes, list[bytes]]:
+    sealed = CHUNK + TAG_BYTES
+    body = data[HEADER.size :]
+    return data[: HEADER.size], [body[i : i + sealed] for i in range(0, len(body), sealed)]
 
 
-@pytest.mark.parametrize("tamper", ["action", "drop-entry"])
-def test_restore_refuses_a_tampered_audit_trail(backed_up, empty_env, tmp_path, tamper):
-    path, _sid, _counts = backed_up
-    forged = tmp_path / f"forged-{tamper}.jsonl.gz"
+def _flip(data: bytes, at: int) -> bytes:
+    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
 
-    def change(item: dict[str, Any]) -> Any:
-        r = item["r"]
-        if item["t"] == "audit_events" and r["action"] == "signal.create":
-            if tamper == "action":
-                r["action"] = "organisation.create"  # hide that the signal was recorded
-            else:
-                r["seq"] = -r["seq"]  # moved out of the chain
-        return item
 
-    _rewrite(path, forged, change)
-    r = run(empty_env, "restore", str(forged))
-    assert r.exit_code != 0
-    assert "does not verify" in r.stderr and "nothing restored" in r.stderr
-    after = table_counts(empty_env["OPENNRM_DATABASE_URL"])
+TAMPERING = {
+    "flipped-byte": (lambda h, c: h + b"".join(c[:3]) + _flip(c[3], 100) + b"".join(c[4:])),
+    "header-changed": (lambda h, c: _flip(h, HEADER.size - 1) + b"".join(c)),
+    "reordered": (lambda h, c: h + c[0] + c[2] + c[1] + b"".join(c[3:])),
+    "dropped-chunk": (lambda h, c: h + c[0] + b"".join(c[2:])),
+    "truncated-at-chunk": (lambda h, c: h + b"".join(c[:-1])),
+    "truncated-mid-chunk": (lambda h, c: h + b"".join(c)[: -CHUNK // 2]),
+    "appended": (lambda h, c: h + b"".join(c) + c[-1]),
+    "empty": (lambda h, c: h),
+}
+EXPECTED = {
+    "flipped-byte": "chunk 3 does not authenticate",
+    "header-changed": "chunk 0 does not authenticate",
+    "reordered": "chunk 1 does not authenticate",
+    "dropped-chunk": "chunk 1 does not authenticate",
+    "truncated-at-chunk": "was truncated",
+    "truncated-mid-chunk": "does not authenticate",
+    "appended": "does not authenticate",
+    "empty": "cut short",
+}
+
+
+def test_a_damaged_or_changed_file_restores_nothing(client, world, source_env, empty_env, tmp_path):
+    """Every way of changing the bytes, one empty database: each refusal comes before the
+    database is touched, so the same database serves every case (and the good file last)."""
+    r = client.post("/api/v1/signals", headers=world.ngo_worker.auth, json=SIGNAL)
+    assert r.status_code == 201, r.text
+    key = backup_key(source_env)
+    good = tmp_path / "good.backup"
+    write_backup(Database(source_env["OPENNRM_DATABASE_URL"]), good, key, chunk_size=CHUNK)
+    header, chunks = _chunks(good.read_bytes())
+    assert len(chunks) > 5
+    target = {**empty_env, "OPENNRM_BACKUP_KEY": BACKUP_KEY}
+    for tamper, change in TAMPERING.items():
+        bad = tmp_path / f"{tamper}.backup"
+        bad.write_bytes(change(header, chunks))
+        r = run(target, "restore", str(bad))
+        assert r.exit_code == 1, tamper
+        assert EXPECTED[tamper] in r.stderr, (tamper, r.stderr)
+        assert "nothing restored" in r.stderr, tamper
+        assert untouched(target["OPENNRM_DATABASE_URL"]), tamper
+    # The untouched file from the same database restores.
+    assert run(target, "restore", str(good)).exit_code == 0
+
+
+def _assert_nothing_restored(url: str) -> None:
+    after = table_counts(url)
     assert {t: n for t, n in after.items() if n and t != "audit_head"} == {}
-    engine = create_engine(empty_env["OPENNRM_DATABASE_URL"])
+    engine = create_engine(url)
     try:
         with engine.connect() as conn:
             head = conn.execute(text("SELECT seq FROM audit_head")).scalar_one()
     finally:
         engine.dispose()
     assert head == 0
+
+
+FORGERIES = {
+    "action": "does not verify",
+    "drop-entry": "does not verify",
+    "drop-trailer": "incomplete",
+    "extra-row": "other rows than its end says",
+    "orphan-row": "rows this database refuses",
+}
+
+
+def _forge(lines: list[dict[str, Any]], tamper: str) -> list[dict[str, Any]]:
+    lines = copy.deepcopy(lines)
+    if tamper == "drop-trailer":
+        lines = lines[:-1]
+    elif tamper == "extra-row":
+        extra = next(line for line in lines if line.get("t") == "user_roles")
+        lines.insert(-1, {**extra, "r": {**extra["r"], "role": "admin"}})
+    elif tamper == "orphan-row":
+        orphan = next(line for line in lines if line.get("t") == "user_roles")
+        orphan["r"]["user_id"] = "00000000-0000-4000-8000-000000000000"
+    for line in lines:
+        r = line.get("r", {})
+        if line.get("t") == "audit_events" and r["action"] == "signal.create":
+            if tamper == "action":
+                r["action"] = "organisation.create"  # hide that the signal was recorded
+            elif tamper == "drop-entry":
+                r["seq"] = -r["seq"]  # moved out of the chain
+    return lines
+
+
+def test_restore_refuses_a_forged_backup_from_a_key_holder(
+    backed_up, source_env, empty_env, tmp_path
+):
+    """Someone who holds the backup key rewrites the content: the audit chain, or the
+    file's own end line, still refuses it, and the transaction leaves nothing behind."""
+    path, _sid, _sums = backed_up
+    key = backup_key(source_env)
+    lines = plaintext(path, key)
+    assert lines[-1].keys() == {"end"}
+    target = {**empty_env, "OPENNRM_BACKUP_KEY": BACKUP_KEY}
+    for tamper, expected in FORGERIES.items():
+        forged = tmp_path / f"forged-{tamper}.backup"
+        write_plaintext(forged, key, _forge(lines, tamper))
+        r = run(target, "restore", str(forged))
+        assert r.exit_code != 0, tamper
+        assert expected in r.stderr and "nothing restored" in r.stderr, (tamper, r.stderr)
+        _assert_nothing_restored(target["OPENNRM_DATABASE_URL"])
+
+
+def test_an_unencrypted_backup_of_the_old_format_needs_an_explicit_flag(
+    backed_up, source_env, empty_env, tmp_path
+):
+    """Format 1 (gzip'd JSON lines in clear, no end line) from before encryption."""
+    path, _sid, sums = backed_up
+    lines = plaintext(path, backup_key(source_env))[:-1]
+    lines[0] = {**lines[0], "format": "opennrm-backup/1"}
+    old = tmp_path / "old.jsonl.gz"
+    with gzip.open(old, "wt", encoding="utf-8") as f:
+        f.writelines(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+
+    r = run(empty_env, "restore", str(old))
+    assert r.exit_code == 1
+    assert "unencrypted backup" in r.stderr and "--allow-unencrypted" in r.stderr
+    assert untouched(empty_env["OPENNRM_DATABASE_URL"])
+
+    r = run(empty_env, "restore", "--allow-unencrypted", str(old))
+    assert r.exit_code == 0, r.output
+    assert checksums(empty_env["OPENNRM_DATABASE_URL"]) == sums
 
 
 def test_restore_refuses_a_file_that_is_not_a_backup(empty_env, tmp_path):
@@ -480,12 +684,16 @@ def test_restore_refuses_a_file_that_is_not_a_backup(empty_env, tmp_path):
     other = tmp_path / "other.jsonl.gz"
     with gzip.open(other, "wt") as f:
         f.write(json.dumps({"format": "something-else/9"}) + "\n")
-    r = run(empty_env, "restore", str(other))
+    r = run(empty_env, "restore", str(other), "--allow-unencrypted")
     assert r.exit_code != 0 and "not an OpenNRM backup" in r.stderr
+    r = run(empty_env, "restore", str(tmp_path / "missing.backup"))
+    assert r.exit_code != 0 and "does not exist" in r.stderr
+    assert untouched(empty_env["OPENNRM_DATABASE_URL"])
 
 
 def test_backup_from_sqlite_restores_on_the_test_backend(empty_env, tmp_path):
-    """Portable: an embedded deployment moves to the server database (or to another file)."""
+    """Portable: an embedded deployment moves to the server database (or to another file),
+    with the backup key derived from the data key both have."""
     source = env_for(f"sqlite:///{tmp_path / 'embedded.db'}", tmp_path / "embedded")
     assert run(source, "db", "upgrade").exit_code == 0
     org = run(source, "orgs", "create", "--name", "Vaasan kaupunki", "--type", "municipality")
@@ -505,13 +713,13 @@ def test_backup_from_sqlite_restores_on_the_test_backend(empty_env, tmp_path):
         input=OPERATOR_PASSWORD + "\n",
     )
     assert user.exit_code == 0, user.output
-    path = tmp_path / "embedded.jsonl.gz"
-    assert run(source, "backup", str(path)).exit_code == 0
+    path = tmp_path / "embedded.backup"
+    out = run(source, "backup", str(path))
+    assert out.exit_code == 0 and "derived from OPENNRM_DATA_KEY" in out.stdout
+    assert "Nguyễn Thị Lan".encode() not in path.read_bytes()
     r = run(empty_env, "restore", str(path))
     assert r.exit_code == 0, r.output
-    assert table_counts(empty_env["OPENNRM_DATABASE_URL"]) == table_counts(
-        source["OPENNRM_DATABASE_URL"]
-    )
+    assert checksums(empty_env["OPENNRM_DATABASE_URL"]) == checksums(source["OPENNRM_DATABASE_URL"])
     restored = json.loads(run(empty_env, "users", "list", "--json").stdout)
     assert [(u["id"], u["email"]) for u in restored] == [
         (user.stdout.strip(), "nguyen.lan@example.fi")

@@ -178,21 +178,21 @@ def _audit_snapshot(db: Database) -> list[tuple[object, ...]]:
     ],
     ids=["update-one", "update-all", "delete-one", "delete-all"],
 )
-def test_audit_events_refuse_update_and_delete(ctx, statement):
-    before = _audit_snapshot(ctx.db)
+def test_audit_events_refuse_update_and_delete(owner_ctx, statement):
+    before = _audit_snapshot(owner_ctx.db)
     assert len(before) > 10  # the personas' creation is on the trail
-    with pytest.raises(DBAPIError, match="append-only"), ctx.db.engine.begin() as conn:
+    with pytest.raises(DBAPIError, match="append-only"), owner_ctx.db.engine.begin() as conn:
         conn.execute(text(statement))
-    assert _audit_snapshot(ctx.db) == before
+    assert _audit_snapshot(owner_ctx.db) == before
 
 
-def test_audit_events_refuse_truncate_on_postgresql(ctx):
-    if ctx.db.engine.dialect.name != "postgresql":
+def test_audit_events_refuse_truncate_on_postgresql(owner_ctx):
+    if owner_ctx.db.engine.dialect.name != "postgresql":
         pytest.skip("TRUNCATE is PostgreSQL's; SQLite has only DELETE, refused above")
-    before = _audit_snapshot(ctx.db)
-    with pytest.raises(DBAPIError, match="append-only"), ctx.db.engine.begin() as conn:
+    before = _audit_snapshot(owner_ctx.db)
+    with pytest.raises(DBAPIError, match="append-only"), owner_ctx.db.engine.begin() as conn:
         conn.execute(text("TRUNCATE audit_events"))
-    assert _audit_snapshot(ctx.db) == before
+    assert _audit_snapshot(owner_ctx.db) == before
 
 
 def test_audit_events_still_accept_inserts(ctx):

@@ -475,7 +475,8 @@ def test_board_query_count_does_not_grow_with_cases(
         seen: list[str] = []
 
         def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-            seen.append(statement)
+            if "set_config('opennrm." not in statement:  # row security's declarations
+                seen.append(statement)
 
         event.listen(ctx.db.engine, "before_cursor_execute", count)
         try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -13,10 +15,14 @@ from cryptography.exceptions import InvalidTag
 from sqlalchemy import select, text, update
 
 from opennrm.audit.models import AuditEvent
+from opennrm.auth.actions import actor_for
+from opennrm.auth.models import User
 from opennrm.context import AppContext
 from opennrm.db import utcnow
+from opennrm.policy import rowsecurity
 from opennrm.policy.models import Share
-from opennrm.signals.actions import identifiers_context, summary_context
+from opennrm.signals.actions import create_signal, identifiers_context, summary_context
+from opennrm.signals.schemas import SignalIn
 from opennrm.uow import unit_of_work
 
 SUMMARY = (
@@ -238,6 +244,57 @@ def test_idempotency_key_returns_the_first_signal(client, world, ctx):
     assert colleague.json()["id"] != first.json()["id"]
     # Without a key, a second post is a second signal.
     assert create(client, world.ngo_worker).json()["id"] != first.json()["id"]
+
+
+def test_a_retry_overlapping_the_first_attempt_gets_the_first_signal(ctx, world):
+    """A client whose first attempt timed out retries while that attempt still runs: the
+    retry waits on the unique key, then gets the first signal (it used to be a 500)."""
+    key = "ngo-intake-2026-11-0077"
+    data = SignalIn.model_validate(SIGNAL)
+    with unit_of_work(ctx.db) as session:
+        user = session.get(User, world.ngo_worker.user_id)
+        assert user is not None
+        actor = actor_for(session, user)
+    retried: list[tuple[str, bool]] = []
+
+    def retry() -> None:
+        rowsecurity.bind(actor)  # this thread stands for the client's second request
+        with unit_of_work(ctx.db) as session:
+            signal, created = create_signal(
+                session, data, actor=actor, cipher=ctx.cipher, idempotency_key=key
+            )
+            retried.append((signal.id, created))
+
+    with unit_of_work(ctx.db) as session:
+        first, created = create_signal(
+            session, data, actor=actor, cipher=ctx.cipher, idempotency_key=key
+        )
+        assert created
+        thread = threading.Thread(target=retry)
+        thread.start()
+        if ctx.db.engine.dialect.name == "postgresql":
+            # Commit only once the retry waits on the key. (SQLite runs one write
+            # transaction at a time: there the retry waits for the connection instead.)
+            wait_for_a_lock_wait(ctx)
+    thread.join(timeout=60)
+    assert retried == [(first.id, False)]
+    assert raw_rows(ctx, "SELECT count(*) FROM signals WHERE idempotency_key = :k", k=key) == [(1,)]
+    assert len(events(ctx, first.id, "signal.create")) == 1
+
+
+def wait_for_a_lock_wait(ctx: AppContext) -> None:
+    """Return once another backend of this database waits on a lock (60 s at most)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        waiting = raw_rows(
+            ctx,
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        if waiting[0][0] > 0:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the retry never reached the unique key")
 
 
 # --- shares ---------------------------------------------------------------------------------
@@ -504,3 +561,39 @@ def test_the_trail_is_for_the_owning_dpo_only(client, world, ctx):
         ("audit.read", "denied", world.sisasuomi_investigator.user_id),
         ("audit.read", "denied", world.helsinki_dpo.user_id),
     ]
+
+
+def test_share_idempotency_key_returns_the_first_share(client, world, ctx):
+    sid = create(client, world.ngo_worker).json()["id"]
+    other = create(client, world.ngo_worker).json()["id"]
+    body = {
+        "organisation_id": world.orgs["helsinki"],
+        "basis": "consent",
+        "expires_on": (utcnow().date() + timedelta(days=60)).isoformat(),
+    }
+    key = {"Idempotency-Key": "share-helsinki-2026-11-0042"}
+
+    def post(signal_id: str, persona: Any) -> Any:
+        return client.post(
+            f"/api/v1/signals/{signal_id}/shares", headers={**persona.auth, **key}, json=body
+        )
+
+    first = post(sid, world.ngo_worker)
+    assert first.status_code == 201, first.text
+    retry = post(sid, world.ngo_worker)
+    assert retry.status_code == 200, retry.text
+    assert retry.json() == first.json()
+    rows = raw_rows(
+        ctx, "SELECT id FROM shares WHERE idempotency_key = :k", k=key["Idempotency-Key"]
+    )
+    assert [r[0] for r in rows] == [first.json()["id"]]
+    assert len(events(ctx, sid, "signal.share")) == 1
+
+    # The same key for another signal is a client's mistake, not a retry: refused.
+    misused = post(other, world.ngo_worker)
+    assert misused.status_code == 409, misused.text
+    assert events(ctx, other, "signal.share") == []
+    # The key is the client's own: a colleague with the same key makes a share of its own.
+    colleague = post(sid, world.ngo_supervisor)
+    assert colleague.status_code == 201, colleague.text
+    assert colleague.json()["id"] != first.json()["id"]

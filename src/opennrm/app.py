@@ -30,6 +30,7 @@ from opennrm.api import statistics as statistics_api
 from opennrm.api import training as training_api
 from opennrm.context import AppContext
 from opennrm.middleware import BodySizeLimit, SecurityHeaders
+from opennrm.policy.rowsecurity import ActorBoxMiddleware
 from opennrm.settings import Settings, get_settings
 
 API_DESCRIPTION = """The JSON API of OpenNRM. Authenticate with `Authorization: Bearer <token>`
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, ctx: AppContext | None = None) 
     api_errors.install(app)
     app.add_middleware(SecurityHeaders, production=settings.is_production)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ActorBoxMiddleware)  # outermost of ours: the whole request has a box
 
     @app.get("/health", tags=["operations"])
     def health() -> dict[str, Any]:

@@ -20,6 +20,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from opennrm.policy import rowsecurity
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -62,6 +64,12 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+# Bound parameters are personal data (names, phones, notes): SQLAlchemy must not print
+# them in its INFO statement log nor in the text of database errors, which tracebacks
+# carry into the server's error log (tests/test_canary.py).
+HIDE_PARAMETERS = True
+
+
 def make_engine(url: str, *, pool_size: int | None = None) -> Engine:
     """Create an engine with the durability settings this project depends on."""
     if url.startswith("sqlite"):
@@ -70,6 +78,7 @@ def make_engine(url: str, *, pool_size: int | None = None) -> Engine:
         # SQLite's busy handler is sleep-and-retry (p99 in seconds; docs/benchmarks.md).
         engine = create_engine(
             url,
+            hide_parameters=HIDE_PARAMETERS,
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=1,
             max_overflow=0,
@@ -77,10 +86,12 @@ def make_engine(url: str, *, pool_size: int | None = None) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    kwargs: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": HIDE_PARAMETERS}
     if pool_size is not None:
         kwargs["pool_size"] = pool_size
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    rowsecurity.install(engine)  # every transaction declares its actor (ADR 0016)
+    return engine
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./opennrm.db"
     secret_key: str | None = None
     data_key: str | None = None
+    # Encrypts backup files (ADR 0008); unset: a sub-key derived from the data key.
+    backup_key: SecretStr | None = None
     env: Environment = Environment.DEVELOPMENT
     data_dir: Path = Path("./data")
     session_idle_minutes: int = Field(default=30, ge=1)

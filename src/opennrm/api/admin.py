@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -38,6 +40,11 @@ class UserPatch(BaseModel):
     is_active: bool | None = None
 
 
+ADMIN_ONLY: dict[int | str, dict[str, Any]] = {
+    403: {"description": "The caller is not an administrator."}
+}
+
+
 def user_out(u: User) -> UserOut:
     return UserOut(
         id=u.id,
@@ -50,7 +57,7 @@ def user_out(u: User) -> UserOut:
     )
 
 
-@router.get("/admin/users", response_model=list[UserOut])
+@router.get("/admin/users", response_model=list[UserOut], responses=ADMIN_ONLY)
 def list_users(ctx: Ctx, actor: CurrentActor) -> list[UserOut]:
     if not can(actor, Action.USER_MANAGE):
         raise Forbidden("Only administrators manage users.")
@@ -61,7 +68,7 @@ def list_users(ctx: Ctx, actor: CurrentActor) -> list[UserOut]:
         return [user_out(u) for u in rows]
 
 
-@router.post("/admin/users", response_model=UserOut, status_code=201)
+@router.post("/admin/users", response_model=UserOut, status_code=201, responses=ADMIN_ONLY)
 def create_user(ctx: Ctx, actor: CurrentActor, body: UserIn) -> UserOut:
     if not can(actor, Action.USER_MANAGE):
         raise Forbidden("Only administrators manage users.")
@@ -78,7 +85,11 @@ def create_user(ctx: Ctx, actor: CurrentActor, body: UserIn) -> UserOut:
         return user_out(user)
 
 
-@router.patch("/admin/users/{user_id}", response_model=UserOut)
+@router.patch(
+    "/admin/users/{user_id}",
+    response_model=UserOut,
+    responses={**ADMIN_ONLY, 404: {"description": "No such user in the caller's organisation."}},
+)
 def update_user(ctx: Ctx, actor: CurrentActor, user_id: str, body: UserPatch) -> UserOut:
     """Change roles or disable an account; effective on the user's very next request."""
     with unit_of_work(ctx.db) as session:

@@ -19,6 +19,8 @@ from opennrm.uow import unit_of_work
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 
 PASSWORD_GRANT_DAYS = 1
+# PostgreSQL text cannot hold U+0000: a NUL in the username was a 500 there.
+NO_NUL = r"^[^\x00]*$"
 
 
 class TokenOut(BaseModel):
@@ -65,12 +67,20 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-@router.post("/auth/token", response_model=TokenOut, summary="Exchange a password for a token")
+@router.post(
+    "/auth/token",
+    response_model=TokenOut,
+    summary="Exchange a password for a token",
+    responses={
+        401: {"description": "The e-mail address, password or code is not right."},
+        429: {"description": "Too many failed sign-ins for this account; try later."},
+    },
+)
 def password_grant(
     request: Request,
     ctx: Ctx,
-    username: Annotated[str, Form(max_length=254)],
-    password: Annotated[str, Form(max_length=1024)],
+    username: Annotated[str, Form(min_length=1, max_length=254, pattern=NO_NUL)],
+    password: Annotated[str, Form(min_length=1, max_length=1024, pattern=NO_NUL)],
     otp: Annotated[str | None, Form(max_length=12)] = None,
 ) -> TokenOut:
     """OAuth2 password form (`username`, `password`, and `otp` when the account has MFA).
@@ -164,7 +174,12 @@ def create_token(ctx: Ctx, actor: CurrentActor, body: TokenIn) -> NewToken:
         return NewToken(token=raw, **_info(tok).model_dump())
 
 
-@router.delete("/tokens/{token_id}", response_model=TokenInfo, summary="Revoke a token")
+@router.delete(
+    "/tokens/{token_id}",
+    response_model=TokenInfo,
+    summary="Revoke a token",
+    responses={404: {"description": "No such token of the caller's."}},
+)
 def revoke_token(ctx: Ctx, actor: CurrentActor, token_id: str) -> TokenInfo:
     with unit_of_work(ctx.db) as session:
         return _info(sessions.revoke_token(session, actor=actor, token_id=token_id))

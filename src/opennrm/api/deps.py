@@ -6,7 +6,7 @@ disabled account, a removed role or a revoked token stops working at once.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -15,7 +15,7 @@ from opennrm.auth.actions import actor_for
 from opennrm.auth.sessions import resolve_token
 from opennrm.context import AppContext
 from opennrm.errors import Unauthenticated
-from opennrm.policy import Actor
+from opennrm.policy import Actor, rowsecurity
 from opennrm.uow import unit_of_work
 
 bearer = HTTPBearer(auto_error=False, description="A personal API token (`onrm_…`).")
@@ -38,22 +38,59 @@ def current_actor(
         user = resolve_token(session, creds.credentials)
         if user is None:
             raise Unauthenticated("The token is unknown, expired or revoked.")
-        return actor_for(session, user, via="token")
+        actor = actor_for(session, user, via="token")
+    rowsecurity.bind(actor)
+    return actor
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
+PURPOSE_DESCRIPTION = "Why the data is read (recorded in the audit trail), e.g. 'case review'."
+MAX_PURPOSE = 500
+MIN_PURPOSE = 5
+
+
 def purpose_header(
     x_purpose: Annotated[
-        str | None,
-        Header(
-            max_length=500,
-            description=("Why the data is read (recorded in the audit trail), e.g. 'case review'."),
-        ),
+        str | None, Header(max_length=MAX_PURPOSE, description=PURPOSE_DESCRIPTION)
     ] = None,
 ) -> str | None:
     return x_purpose.strip() if x_purpose and x_purpose.strip() else None
 
 
 Purpose = Annotated[str | None, Depends(purpose_header)]
+
+
+def required_purpose_header(
+    x_purpose: Annotated[
+        str | None, Header(max_length=MAX_PURPOSE, include_in_schema=False)
+    ] = None,
+) -> str | None:
+    """`X-Purpose` on a route that refuses to run without one. The route itself refuses
+    a missing or short purpose (422, with a message naming the rule), so FastAPI must not
+    refuse it first with a generic "field required"; the header is therefore hidden from
+    FastAPI's document and declared by `PURPOSE_REQUIRED` instead."""
+    return purpose_header(x_purpose)
+
+
+RequiredPurpose = Annotated[str | None, Depends(required_purpose_header)]
+
+PURPOSE_REQUIRED: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "x-purpose",
+            "in": "header",
+            "required": True,
+            "description": f"{PURPOSE_DESCRIPTION} Required: at least {MIN_PURPOSE} characters.",
+            "schema": {
+                "type": "string",
+                "maxLength": MAX_PURPOSE,
+                "minLength": MIN_PURPOSE,
+                # Five characters or more once leading and trailing whitespace is stripped.
+                "pattern": rf"\S.{{{MIN_PURPOSE - 2},}}\S",
+            },
+        }
+    ]
+}
+"""`openapi_extra` of a route taking `RequiredPurpose`: the header, declared required."""

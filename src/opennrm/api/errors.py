@@ -8,8 +8,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from opennrm.api import openapi
+from opennrm.api.nul import RejectNul
 from opennrm.errors import (
     Conflict,
     DomainError,
@@ -52,6 +55,9 @@ def validation_details(errors: list[Any]) -> list[dict[str, Any]]:
 
 
 def install(app: FastAPI) -> None:
+    openapi.install(app)
+    app.add_middleware(RejectNul)
+
     @app.exception_handler(DomainError)
     async def _domain(_req: Request, exc: DomainError) -> JSONResponse:
         status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
@@ -98,6 +104,17 @@ def install(app: FastAPI) -> None:
             error_body(code, message),
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _unavailable(_req: Request, exc: OperationalError) -> JSONResponse:
+        # The database went away (or stayed locked): whether a commit in flight landed
+        # is unknown, so promise nothing but a safe retry. Never echo the error's text.
+        log.error("database unavailable: %s", type(exc.orig).__name__)
+        return JSONResponse(
+            error_body("unavailable", openapi.UNAVAILABLE),
+            status_code=503,
+            headers={"Retry-After": "5"},
         )
 
     @app.exception_handler(Exception)

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from opennrm.api.deps import Ctx, CurrentActor, Purpose
+from opennrm.api.deps import PURPOSE_REQUIRED, Ctx, CurrentActor, RequiredPurpose
 from opennrm.db import utcnow
 from opennrm.errors import NotFound
 from opennrm.reports import spreadsheets
@@ -48,8 +48,9 @@ def _attachment(body: bytes | str, media_type: str, filename: str) -> Response:
     "/api/v1/exports/htcds",
     response_class=Response,
     responses={200: {"content": {NDJSON: {}}}, **RECORDS_REFUSED},
+    openapi_extra=PURPOSE_REQUIRED,
 )
-def export_htcds(ctx: Ctx, actor: CurrentActor, purpose: Purpose) -> Response:
+def export_htcds(ctx: Ctx, actor: CurrentActor, purpose: RequiredPurpose) -> Response:
     """IOM's Human Trafficking Case Data Standard v2.0: one JSON object per line, one per
     victim named in a signal the caller may read, valid against
     `GET /api/v1/exports/htcds/schema`. OpenNRM values the standard cannot hold are kept

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from opennrm.api.deps import Ctx, CurrentActor, Purpose
+from opennrm.api.deps import PURPOSE_REQUIRED, Ctx, CurrentActor, RequiredPurpose
 from opennrm.investigations import actions, queries, schemas
 from opennrm.notes import actions as note_actions
 from opennrm.referrals import queries as referral_queries
@@ -84,9 +84,10 @@ def list_investigations(
         **NOT_FOUND,
         422: {"description": "No purpose given: send `X-Purpose` (at least 5 characters)."},
     },
+    openapi_extra=PURPOSE_REQUIRED,
 )
 def read_investigation(
-    ctx: Ctx, actor: CurrentActor, investigation_id: str, purpose: Purpose
+    ctx: Ctx, actor: CurrentActor, investigation_id: str, purpose: RequiredPurpose
 ) -> schemas.InvestigationOut:
     """One investigation, for the purpose given in `X-Purpose` (recorded in the trail)."""
     with unit_of_work(ctx.db) as session:
@@ -144,9 +145,10 @@ def deconfliction(
     "/{investigation_id}/matches",
     response_model=list[MatchOut],
     responses={**NOT_FOUND, 422: {"description": "No purpose given (X-Purpose)."}},
+    openapi_extra=PURPOSE_REQUIRED,
 )
 def investigation_matches(
-    ctx: Ctx, actor: CurrentActor, investigation_id: str, purpose: Purpose
+    ctx: Ctx, actor: CurrentActor, investigation_id: str, purpose: RequiredPurpose
 ) -> list[MatchOut]:
     """Persons of this investigation that the linkage engine links to persons in other
     records: the other record in full where the caller may read it, otherwise only that

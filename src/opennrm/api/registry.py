@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from opennrm.api.deps import Ctx, CurrentActor, Purpose
+from opennrm.api.deps import PURPOSE_REQUIRED, Ctx, CurrentActor, RequiredPurpose
 from opennrm.investigations import crossborder, registry, workload
 from opennrm.investigations import people_schemas as schemas
 from opennrm.uow import unit_of_work
@@ -136,9 +136,10 @@ def create_cross_border(
         404: ON_INVESTIGATION[404],
         422: {"description": "No purpose given (X-Purpose header)."},
     },
+    openapi_extra=PURPOSE_REQUIRED,
 )
 def list_cross_border(
-    ctx: Ctx, actor: CurrentActor, purpose: Purpose, investigation_id: str
+    ctx: Ctx, actor: CurrentActor, purpose: RequiredPurpose, investigation_id: str
 ) -> list[schemas.CrossBorderOut]:
     """The requests logged on the investigation, oldest first; read for a stated purpose
     (`X-Purpose`), which the audit trail records."""

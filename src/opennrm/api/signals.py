@@ -106,14 +106,32 @@ def list_shares(ctx: Ctx, actor: CurrentActor, signal_id: str) -> list[schemas.S
 
 
 @router.post(
-    "/{signal_id}/shares", response_model=schemas.ShareOut, status_code=201, responses=NOT_FOUND
+    "/{signal_id}/shares",
+    response_model=schemas.ShareOut,
+    status_code=201,
+    responses={
+        **NOT_FOUND,
+        200: {"description": "A retry with the same Idempotency-Key: the share made first."},
+        409: {"description": "The Idempotency-Key was used for a share of another signal."},
+    },
 )
 def share_signal(
-    ctx: Ctx, actor: CurrentActor, signal_id: str, body: schemas.ShareIn
+    ctx: Ctx,
+    actor: CurrentActor,
+    signal_id: str,
+    body: schemas.ShareIn,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
 ) -> schemas.ShareOut:
-    """Share with another organisation on a lawful basis until `expires_on`."""
+    """Share with another organisation on a lawful basis until `expires_on`. A client
+    that retries with the same `Idempotency-Key` gets the share made the first time
+    (status 200) instead of a second one."""
     with unit_of_work(ctx.db) as session:
-        share = actions.share_signal(session, signal_id, body, actor=actor)
+        share, created = actions.share_signal(
+            session, signal_id, body, actor=actor, idempotency_key=idempotency_key
+        )
+        if not created:
+            response.status_code = 200
         org = session.get(Organisation, share.organisation_id)
         return queries.share_out(share, org.name if org else "", utcnow())
 

@@ -19,7 +19,7 @@ from opennrm.api.deps import Ctx, CurrentActor
 from opennrm.db import utcnow
 from opennrm.errors import Invalid
 from opennrm.policy.rules import Action
-from opennrm.statistics import noise, schemas, service
+from opennrm.statistics import noise, schemas, service, subjects
 from opennrm.uow import unit_of_work
 
 router = APIRouter(tags=["statistics"])
@@ -109,10 +109,15 @@ def decision_times(
         return schemas.decision_times_out(answer, times)
 
 
+# The subjects as a JSON Schema enum. Added to the schema only: the service refuses any
+# other subject with a message that lists the known ones, which pydantic's would not.
+SUBJECT_ENUM: dict[str, Any] = {"enum": list(subjects.SUBJECTS)}
+
+
 class ReleaseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    subject: str = Field(max_length=40)
+    subject: str = Field(max_length=40, json_schema_extra=SUBJECT_ENUM)
     by: list[str] = Field(max_length=4)
     filters: dict[str, str] = Field(default_factory=dict, max_length=4)
     epsilon: float = Field(
@@ -217,7 +222,7 @@ def release_ledger(
 def statistics(
     ctx: Ctx,
     actor: CurrentActor,
-    subject: Annotated[str, Path(max_length=40)],
+    subject: Annotated[str, Path(max_length=40, json_schema_extra=SUBJECT_ENUM)],
     by: ByParam = "",
     filters: FilterParam = None,
     threshold: ThresholdParam = None,

@@ -14,12 +14,14 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import select
 
-from opennrm import migrate
+from opennrm import dbroles, migrate
+from opennrm.backup_crypto import BackupKey
 from opennrm.cli.exports import export_app, import_app
 from opennrm.cli.linkage import linkage_app
 from opennrm.context import AppContext
 from opennrm.demo.seed import DemoAccount
 from opennrm.errors import DomainError
+from opennrm.policy import rowsecurity
 from opennrm.settings import get_settings
 from opennrm.uow import unit_of_work
 
@@ -44,6 +46,9 @@ app.add_typer(import_app, name="import")
 
 
 def _ctx() -> AppContext:
+    # An operator at the shell with the deployment's settings acts as the system under
+    # PostgreSQL's row security (ADR 0016); what they do is audited as before.
+    rowsecurity.declare_system()
     return AppContext.build(get_settings())
 
 
@@ -80,6 +85,20 @@ def db_current() -> None:
         f"database: {migrate.current_revision(ctx.db.engine) or 'empty'}; "
         f"code: {migrate.head_revision()}"
     )
+
+
+@db_app.command("grant")
+def db_grant(
+    role: Annotated[str, typer.Argument(help="The role the application connects as.")],
+) -> None:
+    """Give the application's PostgreSQL role its privileges (run as the tables' owner,
+    after every upgrade). The role must own nothing and not bypass row security."""
+    ctx = _ctx()
+    try:
+        statements = dbroles.grant_app_role(ctx.db.engine, role)
+    except dbroles.RoleError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"granted {role} its privileges ({len(statements)} statements)")
 
 
 # --- serve and demo -----------------------------------------------------------------------
@@ -369,28 +388,53 @@ def audit_checkpoint(file: Annotated[Path, typer.Argument(help="Where to write i
 
 
 @app.command()
-def backup(file: Annotated[Path, typer.Argument(help="Backup file to write (.jsonl.gz).")]) -> None:
-    """Write a consistent, portable backup of the whole database."""
+def backup(
+    file: Annotated[Path, typer.Argument(help="Backup file to write (encrypted).")],
+) -> None:
+    """Write a consistent, portable, encrypted backup of the whole database."""
     from opennrm import backup as backup_mod
 
     ctx = _ready_ctx()
-    counts = backup_mod.write_backup(ctx.db, file)
-    typer.echo(f"backup written to {file}: {sum(counts.values())} rows in {len(counts)} tables")
+    key = _backup_key(ctx)
+    counts = backup_mod.write_backup(ctx.db, file, key)
+    typer.echo(
+        f"backup written to {file}: {sum(counts.values())} rows in {len(counts)} tables, "
+        f"encrypted with backup key {key.key_id.hex()} ({key.source})"
+    )
 
 
 @app.command()
-def restore(file: Annotated[Path, typer.Argument(help="Backup file to read.")]) -> None:
+def restore(
+    file: Annotated[Path, typer.Argument(help="Backup file to read.")],
+    allow_unencrypted: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unencrypted",
+            help="Also read a backup written before backups were encrypted (format 1).",
+        ),
+    ] = False,
+) -> None:
     """Restore a backup into an empty database, then verify the audit chain."""
     from opennrm import backup as backup_mod
 
     ctx = _ctx()
+    key = _backup_key(ctx)
     try:
-        counts, result = backup_mod.restore_backup(ctx.db, file)
+        counts, result = backup_mod.restore_backup(
+            ctx.db, file, key, allow_unencrypted=allow_unencrypted
+        )
     except backup_mod.RestoreError as exc:
         raise _fail(str(exc)) from None
     typer.echo(
         f"restored {sum(counts.values())} rows; audit trail intact ({result.checked} entries)"
     )
+
+
+def _backup_key(ctx: AppContext) -> BackupKey:
+    try:
+        return BackupKey.from_settings(ctx.settings)
+    except ValueError as exc:  # a backup key too short to be a key
+        raise _fail(str(exc)) from None
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -26,7 +26,7 @@ from opennrm.errors import Forbidden, NotFound
 from opennrm.investigations import consultation_schemas as schemas
 from opennrm.investigations import consultations as rules
 from opennrm.investigations.models import Consultation, Investigation
-from opennrm.policy import Action, Actor
+from opennrm.policy import Action, Actor, rowsecurity
 from opennrm.policy.rules import ADMIN_ROLES, CONTENT_ROLES, INVESTIGATING_ROLES
 from opennrm.referrals.config import ReferralConfig
 from opennrm.referrals.schemas import ClockOut
@@ -282,46 +282,49 @@ def measure(
                 actor, READ, outcome="denied", detail={"view": "measure", "reason": reason}
             ),
         )
-    timezone = config.deployment.timezone
-    regional = (
-        select()
-        .select_from(Investigation)
-        .join(Organisation, Organisation.id == Investigation.organisation_id)
-        .where(Organisation.type == REGIONAL_TYPE)
-    )
-    first, last = session.execute(
-        regional.add_columns(func.min(Investigation.created_at), func.max(Investigation.created_at))
-    ).one()
-    rows: list[schemas.MeasureRow] = []
-    if first is not None and last is not None:
-        tz = ZoneInfo(timezone)
-        years = range(first.astimezone(tz).year, last.astimezone(tz).year + 1)
-        year = case(
-            *((Investigation.created_at < _year_start(y + 1, timezone), y) for y in years),
-            else_=years[-1],
+    with rowsecurity.system_scope(session, "statistics"):  # counts over every unit
+        timezone = config.deployment.timezone
+        regional = (
+            select()
+            .select_from(Investigation)
+            .join(Organisation, Organisation.id == Investigation.organisation_id)
+            .where(Organisation.type == REGIONAL_TYPE)
         )
-        supported = exists().where(
-            Consultation.investigation_id == Investigation.id,
-            Consultation.status.in_(rules.SUPPORTED),
-        )
-        per_investigation = regional.add_columns(
-            year.label("year"), case((supported, 1), else_=0).label("supported")
-        ).subquery()
-        # Grouped in an outer query: the year's CASE has bound parameters, which
-        # PostgreSQL would not recognise as the same expression in a GROUP BY.
-        counts = session.execute(
-            select(
-                per_investigation.c.year,
-                func.count(),
-                func.coalesce(func.sum(per_investigation.c.supported), 0),
+        first, last = session.execute(
+            regional.add_columns(
+                func.min(Investigation.created_at), func.max(Investigation.created_at)
             )
-            .group_by(per_investigation.c.year)
-            .order_by(per_investigation.c.year)
-        ).all()
-        rows = [
-            schemas.MeasureRow(year=int(y), investigations=int(n), supported=int(s))
-            for y, n, s in counts
-        ]
+        ).one()
+        rows: list[schemas.MeasureRow] = []
+        if first is not None and last is not None:
+            tz = ZoneInfo(timezone)
+            years = range(first.astimezone(tz).year, last.astimezone(tz).year + 1)
+            year = case(
+                *((Investigation.created_at < _year_start(y + 1, timezone), y) for y in years),
+                else_=years[-1],
+            )
+            supported = exists().where(
+                Consultation.investigation_id == Investigation.id,
+                Consultation.status.in_(rules.SUPPORTED),
+            )
+            per_investigation = regional.add_columns(
+                year.label("year"), case((supported, 1), else_=0).label("supported")
+            ).subquery()
+            # Grouped in an outer query: the year's CASE has bound parameters, which
+            # PostgreSQL would not recognise as the same expression in a GROUP BY.
+            counts = session.execute(
+                select(
+                    per_investigation.c.year,
+                    func.count(),
+                    func.coalesce(func.sum(per_investigation.c.supported), 0),
+                )
+                .group_by(per_investigation.c.year)
+                .order_by(per_investigation.c.year)
+            ).all()
+            rows = [
+                schemas.MeasureRow(year=int(y), investigations=int(n), supported=int(s))
+                for y, n, s in counts
+            ]
     audit.record(
         session,
         AuditEntry.by(actor, READ, detail={"view": "measure", "years": len(rows)}),

@@ -22,7 +22,7 @@ from opennrm.investigations.models import (
     InvestigationIdentifier,
     InvestigationStage,
 )
-from opennrm.policy import Action, Actor, Decision
+from opennrm.policy import Action, Actor, Decision, rowsecurity
 from opennrm.policy.access import check, not_found
 from opennrm.policy.models import Assignment
 from opennrm.policy.visibility import referral_visible, visible
@@ -288,15 +288,18 @@ def deconfliction_hits(
     mine = select(InvestigationIdentifier.blind_index).where(
         InvestigationIdentifier.investigation_id == investigation.id
     )
-    rows = session.execute(
-        select(Organisation, InvestigationIdentifier.kind)
-        .join(Investigation, Investigation.id == InvestigationIdentifier.investigation_id)
-        .join(Organisation, Organisation.id == Investigation.organisation_id)
-        .where(
-            InvestigationIdentifier.blind_index.in_(mine),
-            Investigation.organisation_id != investigation.organisation_id,
-        )
-    ).all()
+    # Other units' identifiers are beyond row security by design: only the unit and its
+    # contact leave this function (ADR 0016).
+    with rowsecurity.system_scope(session, "deconfliction"):
+        rows = session.execute(
+            select(Organisation, InvestigationIdentifier.kind)
+            .join(Investigation, Investigation.id == InvestigationIdentifier.investigation_id)
+            .join(Organisation, Organisation.id == Investigation.organisation_id)
+            .where(
+                InvestigationIdentifier.blind_index.in_(mine),
+                Investigation.organisation_id != investigation.organisation_id,
+            )
+        ).all()
     by_org: dict[str, tuple[Organisation, set[str]]] = {}
     for org, kind in rows:
         by_org.setdefault(org.id, (org, set()))[1].add(kind)

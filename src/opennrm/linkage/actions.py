@@ -22,7 +22,7 @@ from opennrm.errors import Conflict, Forbidden, Invalid, NotFound
 from opennrm.linkage.engine.model import Model, default_model
 from opennrm.linkage.index import PersonFields, index_person, link_person
 from opennrm.linkage.models import CandidateLink
-from opennrm.policy import Action, Actor
+from opennrm.policy import Action, Actor, rowsecurity
 from opennrm.policy.access import denied_entry, not_found
 from opennrm.policy.rules import can_review_link
 
@@ -69,7 +69,10 @@ def index_record(
             organisation_id=organisation_id,
             fields=fields,
         )
-        found += link_person(session, cipher, model, person, record, now=now)
+        # Matching compares with every organisation's index; only hit/no-hit leaves it
+        # unless the policy lets the reader see the other record (ADR 0016).
+        with rowsecurity.system_scope(session, "linkage"):
+            found += link_person(session, cipher, model, person, record, now=now)
     session.flush()
     audit.record(
         session,

@@ -34,6 +34,7 @@ def grant_share(
     now: datetime,
     today: date | None = None,
     refusal: str = "This share cannot be made",
+    idempotency_key: str | None = None,
 ) -> Share:
     """Store a share after `share_problems` found nothing against it; `Invalid` naming
     every problem otherwise (nothing stored). `today` is the day expiry is counted from
@@ -61,6 +62,7 @@ def grant_share(
         note=note,
         created_by=actor.user_id,
         created_at=now,
+        idempotency_key=idempotency_key,
     )
     session.add(share)
     session.flush()

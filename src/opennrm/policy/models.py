@@ -43,6 +43,11 @@ class Share(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     revoke_reason: Mapped[str | None] = mapped_column(Text)
+    # Idempotency: a client that retries a share with the same key gets the first share.
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
+
+
+Index("uq_shares_idempotency", Share.created_by, Share.idempotency_key, unique=True)
 
 
 class Assignment(Base):

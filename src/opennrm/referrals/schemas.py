@@ -7,7 +7,7 @@ a referral sent without consent.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
@@ -31,9 +31,23 @@ def _provider(value: str) -> str:
     return normalise.clean_text(value, "provider", 200)
 
 
-Text = Annotated[str, Field(max_length=MAX_TEXT * 2), AfterValidator(_wrap(_text))]
-Reason = Annotated[str, Field(max_length=MAX_TEXT * 2), AfterValidator(_wrap(_reason))]
-Provider = Annotated[str, Field(max_length=400), AfterValidator(_wrap(_provider))]
+# The validators refuse empty and whitespace-only text with their own message ("must not
+# be empty"); the document says the same in JSON Schema terms (`NOT_BLANK`), added to the
+# schema only so that pydantic's generic messages do not replace the domain's.
+NOT_BLANK: dict[str, Any] = {"minLength": 1, "pattern": r"\S"}
+Text = Annotated[
+    str,
+    Field(max_length=MAX_TEXT * 2, json_schema_extra=NOT_BLANK),
+    AfterValidator(_wrap(_text)),
+]
+Reason = Annotated[
+    str,
+    Field(max_length=MAX_TEXT * 2, json_schema_extra=NOT_BLANK),
+    AfterValidator(_wrap(_reason)),
+]
+Provider = Annotated[
+    str, Field(max_length=400, json_schema_extra=NOT_BLANK), AfterValidator(_wrap(_provider))
+]
 
 
 class _In(BaseModel):

@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from opennrm import audit
@@ -15,7 +18,7 @@ from opennrm.audit.trail import AuditEntry
 from opennrm.auth.models import Organisation, User
 from opennrm.crypto import FieldCipher
 from opennrm.db import utcnow
-from opennrm.errors import FieldProblem, Forbidden, Invalid, NotFound
+from opennrm.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from opennrm.linkage.actions import index_record
 from opennrm.linkage.engine.model import Model
 from opennrm.linkage.index import PersonFields
@@ -33,6 +36,8 @@ from opennrm.signals.models import (
 )
 from opennrm.signals.queries import RECORD_TYPE, access_signal
 from opennrm.signals.schemas import BreakGlassIn, ShareIn, SignalIn
+
+T = TypeVar("T")
 
 SIGNAL_FIELDS = (
     "exploitation_types",
@@ -81,6 +86,26 @@ def _entry(
     )
 
 
+def _once(
+    session: Session, insert: Callable[[], T], stored: Callable[[], T | None]
+) -> tuple[T, bool]:
+    """Insert under an idempotency key; (record, created).
+
+    Two requests with one key can overlap (a client whose first attempt timed out retries
+    while that attempt is still running). Both find nothing, both insert; the unique index
+    makes the later one wait for the first and then fail. That failure is a retry, not an
+    error: roll back to the savepoint and return what the first request stored.
+    """
+    try:
+        with session.begin_nested():
+            return insert(), True
+    except IntegrityError:
+        first = stored()
+        if first is None:
+            raise
+        return first, False
+
+
 def create_signal(
     session: Session,
     data: SignalIn,
@@ -94,14 +119,19 @@ def create_signal(
     decision = can(actor, Action.SIGNAL_CREATE)
     if not decision:
         raise Forbidden("Your role may not record signals.")
-    if idempotency_key is not None:
-        existing = session.scalar(
+
+    def stored() -> Signal | None:
+        if idempotency_key is None:
+            return None
+        return session.scalar(
             select(Signal).where(
                 Signal.created_by == actor.user_id, Signal.idempotency_key == idempotency_key
             )
         )
-        if existing is not None:
-            return existing, False
+
+    existing = stored()
+    if existing is not None:
+        return existing, False
     now = utcnow()
     signal = Signal(
         organisation_id=actor.organisation_id,
@@ -117,8 +147,15 @@ def create_signal(
         consent_to_police=data.consent.to_police,
         idempotency_key=idempotency_key,
     )
-    session.add(signal)
-    session.flush()
+
+    def insert() -> Signal:
+        session.add(signal)
+        session.flush()
+        return signal
+
+    signal, created = _once(session, insert, stored)
+    if not created:
+        return signal, False
     signal.summary_enc = cipher.encrypt(data.summary, summary_context(signal.id))
     _store_parts(session, signal, data, cipher)
     audit.record(
@@ -214,27 +251,59 @@ def _owned_for(
     return signal, owner
 
 
-def share_signal(session: Session, signal_id: str, data: ShareIn, *, actor: Actor) -> Share:
+def share_signal(
+    session: Session,
+    signal_id: str,
+    data: ShareIn,
+    *,
+    actor: Actor,
+    idempotency_key: str | None = None,
+) -> tuple[Share, bool]:
+    """Share a signal of one's own. Returns (share, created); a retried key returns the
+    share made the first time (and a key used for another signal is refused)."""
     now = utcnow()
     signal, owner = _owned_for(session, actor, signal_id, Action.SIGNAL_SHARE, now)
+
+    def stored() -> Share | None:
+        if idempotency_key is None:
+            return None
+        first = session.scalar(
+            select(Share).where(
+                Share.created_by == actor.user_id, Share.idempotency_key == idempotency_key
+            )
+        )
+        if first is not None and (first.record_type, first.record_id) != (RECORD_TYPE, signal.id):
+            raise Conflict("This Idempotency-Key was already used for another share.")
+        return first
+
+    existing = stored()
+    if existing is not None:
+        return existing, False
     grantee = session.get(Organisation, data.organisation_id)
     if grantee is None:
         raise Invalid("There is no organisation with that id.")
-    share = grant_share(
-        session,
-        record_type=RECORD_TYPE,
-        record_id=signal.id,
-        owner=owner,
-        grantee=grantee,
-        basis=data.basis,
-        scope=data.scope,
-        expires_on=data.expires_on,
-        note=data.note,
-        consent_to_police=signal.consent_to_police,
-        consent_to_assistance_system=signal.consent_to_assistance_system,
-        actor=actor,
-        now=now,
-    )
+
+    def insert() -> Share:
+        return grant_share(
+            session,
+            record_type=RECORD_TYPE,
+            record_id=signal.id,
+            owner=owner,
+            grantee=grantee,
+            basis=data.basis,
+            scope=data.scope,
+            expires_on=data.expires_on,
+            note=data.note,
+            consent_to_police=signal.consent_to_police,
+            consent_to_assistance_system=signal.consent_to_assistance_system,
+            actor=actor,
+            now=now,
+            idempotency_key=idempotency_key,
+        )
+
+    share, created = _once(session, insert, stored)
+    if not created:
+        return share, False
     audit.record(
         session,
         _entry(
@@ -251,7 +320,7 @@ def share_signal(session: Session, signal_id: str, data: ShareIn, *, actor: Acto
             expires_on=data.expires_on.isoformat(),
         ),
     )
-    return share
+    return share, True
 
 
 def revoke_share(

@@ -30,7 +30,7 @@ from opennrm.linkage.engine.model import Model
 from opennrm.linkage.models import CandidateLink
 from opennrm.linkage.queries import describe, links_of_record, visible_record_ids
 from opennrm.notifications.models import Notification
-from opennrm.policy import POLICE_TYPES, Action, Actor
+from opennrm.policy import POLICE_TYPES, Action, Actor, rowsecurity
 from opennrm.policy.rules import AUTHORITY_TYPES
 from opennrm.signals.models import Signal, SignalIdentifier
 from opennrm.signals.queries import RECORD_TYPE, access_signal
@@ -96,12 +96,13 @@ def find_matches(
     )
     mine = aliased(SignalIdentifier)
     theirs = aliased(SignalIdentifier)
-    pairs = session.execute(
-        select(theirs.signal_id, theirs.kind)
-        .join(mine, (mine.kind == theirs.kind) & (mine.blind_index == theirs.blind_index))
-        .where(mine.signal_id == signal.id, theirs.signal_id != signal.id)
-        .distinct()
-    ).all()
+    with rowsecurity.system_scope(session, "linkage"):  # every holder's identifiers
+        pairs = session.execute(
+            select(theirs.signal_id, theirs.kind)
+            .join(mine, (mine.kind == theirs.kind) & (mine.blind_index == theirs.blind_index))
+            .where(mine.signal_id == signal.id, theirs.signal_id != signal.id)
+            .distinct()
+        ).all()
     found: dict[tuple[str, str], _Found] = {}
     for other_id, kind in pairs:
         item = found.setdefault((RECORD_TYPE, other_id), _Found())
@@ -133,7 +134,36 @@ def record_matches(
 ) -> list[MatchOut]:
     """The matches of one record the caller may read (``found`` holds its identifier
     matches, if any): person links added, each shown in full or as a hit, holders told,
-    the search audited on the record."""
+    the search audited on the record.
+
+    The other records' holders are beyond row security by design (hit/no-hit, ADR 0016);
+    what is shown in full is still decided by `policy.visible` (`visible_record_ids`)."""
+    with rowsecurity.system_scope(session, "linkage"):
+        return _record_matches(
+            session,
+            record_type,
+            record_id,
+            found,
+            actor=actor,
+            policy=policy,
+            cipher=cipher,
+            model=model,
+            now=now,
+        )
+
+
+def _record_matches(
+    session: Session,
+    record_type: str,
+    record_id: str,
+    found: dict[tuple[str, str], _Found],
+    *,
+    actor: Actor,
+    policy: MatchPolicy,
+    cipher: FieldCipher,
+    model: Model,
+    now: datetime,
+) -> list[MatchOut]:
     for link, other_type, other_id, _org in links_of_record(session, record_type, record_id):
         item = found.setdefault((other_type, other_id), _Found())
         if item.link is None or link.score > item.link.score:

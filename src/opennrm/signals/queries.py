@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -17,7 +18,7 @@ from opennrm.auth.models import Organisation
 from opennrm.crypto import FieldCipher
 from opennrm.db import utcnow
 from opennrm.errors import NotFound
-from opennrm.policy import Action, Actor, Decision
+from opennrm.policy import Action, Actor, Decision, rowsecurity
 from opennrm.policy.access import check, not_found
 from opennrm.policy.models import Share
 from opennrm.policy.visibility import shared_with_actor, visible
@@ -36,6 +37,8 @@ SUMMARY_SCOPE_FIELDS = (
 FULL_SCOPE_FIELDS = (*SUMMARY_SCOPE_FIELDS, "persons", "organisations", "addresses")
 
 ListKind = Literal["mine", "shared", "all"]
+
+log = logging.getLogger(__name__)
 
 
 def load_signal_row(
@@ -76,6 +79,13 @@ def access_signal(
     """The one way to reach a signal: load it, ask the policy, and refuse with 404 (or 403
     where the caller may see it) — audited — unless the action is allowed."""
     row = load_signal_row(session, signal_id, with_parts=with_parts)
+    hidden = row is None
+    if hidden:
+        # Row security hides it, or it does not exist. The policy still decides on its
+        # owner and creator alone, so that a denial is audited with its real reason and
+        # break-the-glass can be asked for; nothing of it is shown (ADR 0016).
+        with rowsecurity.system_scope(session, "existence"):
+            row = load_signal_row(session, signal_id)
     if row is None:
         raise not_found(actor, action, RECORD_TYPE, signal_id, purpose)
     signal, owner = row
@@ -91,6 +101,11 @@ def access_signal(
         now=now,
         purpose=purpose,
     )
+    if hidden and action is not Action.SIGNAL_BREAK_GLASS:
+        # The policy allows what row security hides: the two lines disagree. Fail closed
+        # and say so in the log (ids only).
+        log.error("row security hides signal %s that the policy allows for %s", signal.id, action)
+        raise not_found(actor, action, RECORD_TYPE, signal_id, purpose)
     return signal, owner, decision
 
 

@@ -30,6 +30,7 @@ from opennrm.auth.models import Organisation
 from opennrm.crypto import FieldCipher
 from opennrm.errors import FieldProblem, Forbidden, Invalid
 from opennrm.linkage.engine.model import Model
+from opennrm.policy import rowsecurity
 from opennrm.policy.rules import Action, Actor, can
 from opennrm.policy.visibility import visible
 from opennrm.referrals.config import ReferralConfig
@@ -320,7 +321,8 @@ def ctdc_release(
 ) -> ctdc.CtdcRelease:
     """The CTDC-style k-anonymised dataset of every presumed and identified victim."""
     require(actor, Action.EXPORT_ANONYMISED, "export.anonymised")
-    rows = queries.victim_rows(session, config.deployment, config.local_day)
+    with rowsecurity.system_scope(session, "statistics"):  # every organisation's victims
+        rows = queries.victim_rows(session, config.deployment, config.local_day)
     release = ctdc.anonymise(rows, k=k, country_of_exploitation=config.deployment.country)
     report = release.report
     audit.record(
@@ -386,8 +388,9 @@ def official_release(
 ) -> list[ProtectedTable]:
     """The Eurostat and UNODC tables of one year, each through disclosure control."""
     require(actor, Action.EXPORT_ANONYMISED, "export.anonymised")
-    victims = queries.victim_rows(session, config.deployment, config.local_day)
-    suspects = queries.suspect_rows(session, config.local_day)
+    with rowsecurity.system_scope(session, "statistics"):  # national tables
+        victims = queries.victim_rows(session, config.deployment, config.local_day)
+        suspects = queries.suspect_rows(session, config.local_day)
     tables = official.official_tables(
         victims, suspects, country=config.deployment.country, years=[year]
     )

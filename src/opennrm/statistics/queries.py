@@ -20,6 +20,7 @@ from opennrm.auth.models import ORGANISATION_TYPES, Organisation
 from opennrm.demo.finland import Deployment
 from opennrm.investigations.models import STAGES, Investigation, InvestigationPerson
 from opennrm.investigations.schemas import Outcome
+from opennrm.policy import rowsecurity
 from opennrm.referrals import rules as referral_rules
 from opennrm.referrals.models import Referral, ReferralDecision
 from opennrm.signals import codes
@@ -316,7 +317,15 @@ def subject_rows(
     local_day: LocalDay,
     today: date,
 ) -> list[Any]:
-    """The fact rows of one subject (see `subjects.SUBJECTS`)."""
+    """The fact rows of one subject (see `subjects.SUBJECTS`), counted over every
+    organisation's records (row security widened: ADR 0016, disclosure control follows)."""
+    with rowsecurity.system_scope(session, "statistics"):
+        return _subject_rows(session, subject, deployment, local_day, today)
+
+
+def _subject_rows(
+    session: Session, subject: str, deployment: Deployment, local_day: LocalDay, today: date
+) -> list[Any]:
     if subject == "signals":
         return signal_rows(session, deployment, local_day)
     if subject == "victims":

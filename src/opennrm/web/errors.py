@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
@@ -103,6 +104,7 @@ def install(app: FastAPI) -> None:
     json_http = app.exception_handlers[StarletteHTTPException]
     json_validation = app.exception_handlers[RequestValidationError]
     json_unexpected = app.exception_handlers[Exception]
+    json_unavailable = app.exception_handlers[OperationalError]
 
     async def domain(request: Request, exc: DomainError) -> Response:
         if not is_page(request):
@@ -137,6 +139,11 @@ def install(app: FastAPI) -> None:
         except Exception:
             return await _answer(json_unexpected, request, exc)
 
+    async def unavailable(request: Request, exc: OperationalError) -> Response:
+        if not is_page(request):
+            return await _answer(json_unavailable, request, exc)
+        return await unexpected(request, exc)
+
     async def login_required(request: Request, _exc: LoginRequired) -> Response:
         return login_redirect(request)
 
@@ -147,5 +154,6 @@ def install(app: FastAPI) -> None:
     _register(app, StarletteHTTPException, http)
     _register(app, RequestValidationError, validation)
     _register(app, Exception, unexpected)
+    _register(app, OperationalError, unavailable)
     _register(app, LoginRequired, login_required)
     _register(app, MfaSetupRequired, mfa_required)

@@ -25,7 +25,7 @@ from opennrm.auth.sessions import load_session
 from opennrm.context import AppContext
 from opennrm.errors import Forbidden
 from opennrm.notifications.queries import unread_count
-from opennrm.policy import Action, Actor, can
+from opennrm.policy import Action, Actor, can, rowsecurity
 from opennrm.policy.rules import CONTENT_ROLES
 from opennrm.uow import unit_of_work
 from opennrm.web.i18n import normalise_locale
@@ -131,6 +131,8 @@ def load_visitor(request: Request) -> Visitor | None:
                     mfa_enabled=user.mfa_secret_enc is not None,
                     unread_notifications=unread_count(session, actor=actor),
                 )
+    if visitor is not None:
+        rowsecurity.bind(visitor.actor)
     request.state.visitor = visitor
     return visitor
 

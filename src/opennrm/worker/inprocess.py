@@ -7,6 +7,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
+from opennrm.policy import rowsecurity
 from opennrm.worker.registry import periodic_jobs
 
 if TYPE_CHECKING:
@@ -60,7 +61,8 @@ class InProcessWorker:
             if only is not None and name not in only:
                 continue
             try:
-                job(self.ctx)
+                with rowsecurity.acting_as_system():  # no user behind a job (ADR 0016)
+                    job(self.ctx)
             except Exception as exc:
                 log.error("background job %s failed: %s", name, type(exc).__name__)
         self.rounds += 1

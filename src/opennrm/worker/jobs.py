@@ -15,6 +15,7 @@ from __future__ import annotations
 from opennrm.context import AppContext
 from opennrm.investigations.consultation_actions import escalate_job as consultations_escalate
 from opennrm.notifications.outbox import deliver_pending
+from opennrm.policy import rowsecurity
 from opennrm.referrals.actions import clocks_job
 from opennrm.settings import get_settings
 from opennrm.worker.registry import DELIVER_PENDING, get_job, register_periodic
@@ -39,7 +40,8 @@ def run_job(name: str) -> None:
     job = get_job(name)
     ctx = AppContext.build(get_settings())
     try:
-        job(ctx)
+        with rowsecurity.acting_as_system():
+            job(ctx)
     except Exception as exc:
         raise JobFailed(f"background job {name} failed: {type(exc).__name__}") from None
     finally:
