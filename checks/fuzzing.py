@@ -206,6 +206,7 @@ SEMANTIC_RULES: dict[str, str] = {
     "POST /api/v1/training/materials": "a text in one language at least, or a file",
     "POST /api/v1/training/sessions": "a place, or online",
     "POST /api/v1/training/courses": "material_ids must name existing materials",
+    "PATCH /api/v1/training/courses/{course_id}": "material_ids must name existing materials",
     "PUT /api/v1/capacity": "person_years is a decimal number, also when sent as a string",
     "POST /api/v1/admin/users": "e-mail addresses are checked for deliverable syntax",
 }

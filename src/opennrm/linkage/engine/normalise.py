@@ -207,10 +207,15 @@ class NameForm:
         object.__setattr__(self, "sorted_key", " ".join(sorted(self.tokens)))
 
 
+# Particles as they fold: a token is recognised as a particle after folding, so that a
+# name's folded form, read again, gives the same tokens ("Ɖy" folds to "di").
+_FOLDED_PARTICLES = frozenset(fold_token(p) for p in PARTICLES)
+
+
 def _form(latin_tokens: tuple[str, ...]) -> NameForm | None:
-    kept = tuple(t for t in latin_tokens if t not in PARTICLES) or latin_tokens
-    folded = tuple(fold_token(t) for t in kept if not t.isdigit())
+    folded = tuple(fold_token(t) for t in latin_tokens if not t.isdigit())
     folded = tuple(t for t in folded if t)
+    folded = tuple(t for t in folded if t not in _FOLDED_PARTICLES) or folded
     if not folded:
         return None
     return NameForm(latin=" ".join(latin_tokens), tokens=folded)
