@@ -100,11 +100,7 @@ def app_role_url(owner_url: str) -> str:
     it its privileges on this database, and return the URL the server should use."""
     admin = create_engine(owner_url, isolation_level="AUTOCOMMIT")
     try:
-        with admin.connect() as conn:
-            if not conn.execute(
-                text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE}
-            ).first():
-                conn.execute(text(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
+        dbroles.ensure_login_role(admin, APP_ROLE)
         dbroles.grant_app_role(admin, APP_ROLE)
     finally:
         admin.dispose()

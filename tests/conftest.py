@@ -61,14 +61,6 @@ class Backend:
             return self.base.set(database=self.template_name).render_as_string(False)
         return f"sqlite:///{self.template_file}"
 
-    def ensure_app_role(self) -> None:
-        """The application's role: may log in, owns nothing, bound by row security."""
-        with self.admin.connect() as c:
-            if not c.execute(
-                text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE}
-            ).first():
-                c.execute(text(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
-
     def clone(self, *, as_owner: bool = AS_OWNER) -> str:
         """A copy of the template; on PostgreSQL its URL is the application role's unless
         `as_owner` (tests of migrations, roles and restores need the owner)."""
@@ -141,7 +133,7 @@ def template(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Worl
     ctx = AppContext.build(make_settings(url, tmp_path_factory.mktemp("data")), db)
     world = seed_world(ctx)
     if backend.is_pg:
-        backend.ensure_app_role()
+        dbroles.ensure_login_role(backend.admin, APP_ROLE)
         dbroles.grant_app_role(db.engine, APP_ROLE)
     db.dispose()
     return world

@@ -49,6 +49,19 @@ def grant_app_role(engine: Engine, role: str) -> list[str]:
     return statements
 
 
+def ensure_login_role(engine: Engine, role: str) -> None:
+    """Create `role` (may log in, no superuser, no `BYPASSRLS`) unless it exists: for test
+    and evidence servers; a deployment creates its role with its own password."""
+    if not _ROLE.match(role):
+        raise RoleError(f"{role!r} is not a plain lower-case PostgreSQL role name")
+    with engine.begin() as conn:
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}
+        ).first()
+        if not exists:
+            conn.execute(text(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS"))
+
+
 def _check_role(conn: Connection, role: str) -> None:
     row = conn.execute(
         text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = :r"), {"r": role}
