@@ -640,6 +640,8 @@ def _run_on(plan: Plan, db: Database, tmp_dir: Path) -> dict[str, Any]:
     expected = Counter(
         {
             "signal.create": len(acked),
+            # Each create matches its persons against the linkage index (ADR 0012).
+            "linkage.match": len(acked),
             # A create answers with the stored signal, which is a read: audited as one.
             "signal.read": len(acked) + by_name["read"].ok,
             "signal.search": by_name["list"].ok,
